@@ -1,0 +1,169 @@
+// The MindSpore-compatible encrypted block container: encrypt, decrypt, verify and inspect.
+//
+// Format reference: docs/format.md. A container is a bare concatenation of independently
+// encrypted blocks (no file header), used by MindSpore for .ckpt, .mindir, MindIR external weight
+// files and MindSpore Lite .ms models. Everything here is byte-compatible with MindSpore 1.7+;
+// MindSpore 1.3-1.6 files can be read with Format::kLegacy.
+//
+// Threading: every function is safe to call concurrently from several threads. Bulk work is
+// split across `Options::threads` worker threads by block; the output is identical to the serial
+// path.
+//
+// Failure: functions return a non-OK Status and produce no output: buffers handed back are
+// empty, caller-provided output buffers are wiped, and destination files are left untouched
+// (writes go to a temporary file in the destination directory that is renamed on success).
+#ifndef MSCRYPT_CONTAINER_H_
+#define MSCRYPT_CONTAINER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <istream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mscrypt/bytes.h"
+#include "mscrypt/secret_bytes.h"
+#include "mscrypt/status.h"
+
+namespace mscrypt {
+
+// Mode: the cipher of a container. Numbers are pinned (shared with the C API).
+enum class Mode : int {
+  kAesGcm = 0,  // "AES-GCM": authenticated (16-byte tag per block)
+  kAesCbc = 1,  // "AES-CBC": PKCS#7, NOT authenticated (a wrong key is detected by padding only)
+  kSm4Cbc = 2,  // "SM4-CBC": PKCS#7, NOT authenticated; needs SM4 in the linked OpenSSL
+};
+
+// ParseMode accepts exactly "AES-GCM", "AES-CBC" or "SM4-CBC" (case-sensitive, as MindSpore).
+StatusOr<Mode> ParseMode(const std::string& name);
+// ModeName returns "AES-GCM", "AES-CBC" or "SM4-CBC".
+const char* ModeName(Mode mode);
+// IsModeAvailable is false when the linked OpenSSL lacks the cipher (SM4 on some builds).
+bool IsModeAvailable(Mode mode);
+// ValidateKeySize: AES modes take 16, 24 or 32 bytes; SM4-CBC takes 16.
+Status ValidateKeySize(Mode mode, size_t key_size);
+
+// Format: which generation of the container to read.
+enum class Format : int {
+  kCurrent = 0,  // MindSpore 1.7 and later; the only format mscrypt writes.
+  // kLegacy: MindSpore 1.3-1.6, read only. WARNING: it carries no integrity protection at all:
+  // legacy AES-GCM stores no tag, so a wrong key or a tampered file decrypts to garbage without
+  // any error. The caller must name the mode (GCM and CBC files have the same magic).
+  kLegacy = 1,
+};
+
+// kMaxBlockPlaintextSize: the writer's block size (64 MiB), MindSpore's MAX_BLOCK_SIZE.
+inline constexpr size_t kMaxBlockPlaintextSize = size_t{64} << 20;
+
+struct Options {
+  // Worker threads for bulk work; 0 means one per core, 1 means serial.
+  int threads = 0;
+  // Container generation to read (decryption, verification and inspection only).
+  Format format = Format::kCurrent;
+};
+
+// EncryptedSize: exact container size for `plaintext_size` bytes written by mscrypt (64 MiB blocks).
+StatusOr<uint64_t> EncryptedSize(Mode mode, uint64_t plaintext_size);
+
+// ---- Buffer to buffer ----------------------------------------------------------------------
+
+// Encrypt splits `plaintext` into 64 MiB blocks, each with a fresh random IV. Empty in, empty out.
+StatusOr<Buffer> Encrypt(ByteView plaintext, const SecretBytes& key, Mode mode,
+                         const Options& options = {});
+// EncryptInto writes into `out`, which must hold EncryptedSize() bytes (else kBufferTooSmall,
+// nothing written). `out` must not overlap `plaintext`. Sets *out_size.
+Status EncryptInto(ByteView plaintext, const SecretBytes& key, Mode mode, MutableByteView out,
+                   size_t* out_size, const Options& options = {});
+
+// Decrypt authenticates and decrypts every block into one buffer of the exact plaintext size.
+StatusOr<Buffer> Decrypt(ByteView ciphertext, const SecretBytes& key, Mode mode,
+                         const Options& options = {});
+// DecryptedSize: the exact plaintext size. For CBC modes this decrypts the last 16 bytes of each
+// block to read its padding, so it needs the key and fails on a wrong key.
+StatusOr<uint64_t> DecryptedSize(ByteView ciphertext, const SecretBytes& key, Mode mode,
+                                 const Options& options = {});
+// DecryptInto decrypts into `out` (at least DecryptedSize() bytes; else kBufferTooSmall and
+// nothing written). On any failure `out` is wiped. Sets *out_size.
+Status DecryptInto(ByteView ciphertext, const SecretBytes& key, Mode mode, MutableByteView out,
+                   size_t* out_size, const Options& options = {});
+// Verify authenticates (GCM) or padding-checks (CBC) every block and writes nothing.
+Status Verify(ByteView ciphertext, const SecretBytes& key, Mode mode, const Options& options = {});
+
+// ---- Files ----------------------------------------------------------------------------------
+
+// DecryptFile reads `path` with pread and decrypts straight into one buffer of the exact size.
+StatusOr<Buffer> DecryptFile(const std::string& path, const SecretBytes& key, Mode mode,
+                             const Options& options = {});
+// DecryptFileToFile streams `src` to `dst` with bounded memory (about `threads` blocks resident).
+// `dst` is replaced atomically; on failure it is untouched and no temporary file remains.
+Status DecryptFileToFile(const std::string& src, const std::string& dst, const SecretBytes& key,
+                         Mode mode, const Options& options = {});
+// EncryptFileToFile streams `src` to `dst` with bounded memory; atomic like DecryptFileToFile.
+Status EncryptFileToFile(const std::string& src, const std::string& dst, const SecretBytes& key,
+                         Mode mode, const Options& options = {});
+// EncryptToFile encrypts a buffer to `dst` (atomic) without holding the whole ciphertext.
+Status EncryptToFile(ByteView plaintext, const std::string& dst, const SecretBytes& key, Mode mode,
+                     const Options& options = {});
+// EncryptStreamToFile encrypts everything readable from `in` to `dst` (atomic).
+Status EncryptStreamToFile(std::istream& in, const std::string& dst, const SecretBytes& key,
+                           Mode mode, const Options& options = {});
+// VerifyFile authenticates every block of `path` and writes nothing.
+Status VerifyFile(const std::string& path, const SecretBytes& key, Mode mode,
+                  const Options& options = {});
+
+// EncryptingFileWriter: push plaintext in pieces of any size; blocks are cut at 64 MiB and
+// encrypted in parallel batches, so memory stays at about `threads` blocks. Nothing is visible at
+// `dst` until Commit() succeeds; destroying an uncommitted writer removes the temporary file.
+// After any failure every later call returns kFailedPrecondition.
+class EncryptingFileWriter {
+ public:
+  static StatusOr<std::unique_ptr<EncryptingFileWriter>> Create(const std::string& dst,
+                                                                const SecretBytes& key, Mode mode,
+                                                                const Options& options = {});
+  virtual ~EncryptingFileWriter() = default;
+  virtual Status Write(ByteView data) = 0;
+  // Commit encrypts the last partial block, fsyncs and renames the file into place.
+  virtual Status Commit() = 0;
+  // plaintext_bytes_written: total plaintext accepted so far.
+  virtual uint64_t plaintext_bytes_written() const = 0;
+};
+
+// ---- Inspection without a key ---------------------------------------------------------------
+
+struct BlockInfo {
+  uint64_t offset = 0;           // byte offset of the block's magic in the container
+  uint64_t size = 0;             // whole block: header + ciphertext
+  uint64_t ciphertext_size = 0;
+  // Plaintext size range. Equal for GCM; for CBC padding hides 1-16 bytes, so
+  // plaintext_size_max - plaintext_size_min == 15.
+  uint64_t plaintext_size_min = 0;
+  uint64_t plaintext_size_max = 0;
+};
+
+struct ContainerInfo {
+  // The mode named by the magic; unset for an empty input and for legacy files (legacy GCM and
+  // CBC share a magic).
+  std::optional<Mode> mode;
+  Format format = Format::kCurrent;
+  std::vector<BlockInfo> blocks;
+  uint64_t container_size = 0;
+  uint64_t plaintext_size_min = 0;
+  uint64_t plaintext_size_max = 0;
+  bool plaintext_size_exact() const { return plaintext_size_min == plaintext_size_max; }
+};
+
+// Inspect walks the block headers of `data`, validating every length field, without a key.
+StatusOr<ContainerInfo> Inspect(ByteView data, Format format = Format::kCurrent);
+StatusOr<ContainerInfo> InspectFile(const std::string& path, Format format = Format::kCurrent);
+
+// DetectMode names the mode whose magic starts `data` (all three magics, SM4 included), or
+// nothing. It looks at the first 4 bytes only, like MindSpore's IsCipherFile.
+std::optional<Mode> DetectMode(ByteView data);
+// IsEncryptedFile: true when the file starts with a known magic. kIoError if it can't be read.
+StatusOr<bool> IsEncryptedFile(const std::string& path);
+
+}  // namespace mscrypt
+
+#endif  // MSCRYPT_CONTAINER_H_

@@ -1,0 +1,148 @@
+// Status and StatusOr<T>: how every fallible mscrypt C++ function reports failure.
+//
+// The core never throws. Codes are numerically pinned: the C API (mscrypt.h) and the Python
+// exception mapping use the same numbers, so a code never changes meaning. Messages describe
+// constraints and positions ("block 3 at byte 4096: ..."), never key bytes, IVs or plaintext.
+#ifndef MSCRYPT_STATUS_H_
+#define MSCRYPT_STATUS_H_
+
+#include <cstdint>
+#include <new>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace mscrypt {
+
+// StatusCode values are stable; new codes get new numbers.
+enum class StatusCode : int {
+  kOk = 0,
+  kInvalidArgument = 1,   // bad key length, unknown mode string, bad option
+  kNotEncrypted = 2,      // input does not start with any known block magic
+  kWrongMode = 3,         // input carries the magic of a different mode than requested
+  kMalformed = 4,         // structure broken: a length field out of range or inconsistent
+  kTruncated = 5,         // input ends inside a block
+  kAuthenticationFailed = 6,  // GCM tag mismatch or CBC padding error: wrong key or tampered
+  kUnsupported = 7,       // e.g. SM4 absent from the linked OpenSSL
+  kIoError = 8,           // open/read/write/rename failed
+  kBufferTooSmall = 9,    // caller's output buffer is too small (size queries say how much)
+  kResourceExhausted = 10,  // allocation failed
+  kFailedPrecondition = 11,  // object used after finish or after a failure
+  kInternal = 12,         // unexpected OpenSSL failure or a bug
+};
+
+// StatusCodeName returns a static, human-readable name such as "authentication failed".
+const char* StatusCodeName(StatusCode code);
+
+class [[nodiscard]] Status {
+ public:
+  Status() = default;  // OK
+  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
+
+  static Status Ok() { return Status(); }
+
+  bool ok() const { return code_ == StatusCode::kOk; }
+  StatusCode code() const { return code_; }
+  const std::string& message() const { return message_; }
+
+  // Position of the offending block, when the error concerns one (-1 otherwise).
+  int64_t block_index() const { return block_index_; }
+  int64_t byte_offset() const { return byte_offset_; }
+  Status& WithPosition(int64_t block_index, int64_t byte_offset) {
+    block_index_ = block_index;
+    byte_offset_ = byte_offset;
+    return *this;
+  }
+
+  // "authentication failed: <message>"
+  std::string ToString() const;
+
+ private:
+  StatusCode code_ = StatusCode::kOk;
+  std::string message_;
+  int64_t block_index_ = -1;
+  int64_t byte_offset_ = -1;
+};
+
+Status InvalidArgumentError(std::string message);
+Status IoError(std::string message);
+Status InternalError(std::string message);
+
+// StatusOr<T> holds either a value or a non-OK Status.
+template <typename T>
+class [[nodiscard]] StatusOr {
+ public:
+  StatusOr(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
+    if (status_.ok()) status_ = InternalError("StatusOr constructed from an OK status");
+  }
+  StatusOr(T value) : has_value_(true) { new (&storage_) T(std::move(value)); }  // NOLINT
+  StatusOr(StatusOr&& other) noexcept : status_(std::move(other.status_)), has_value_(other.has_value_) {
+    if (has_value_) new (&storage_) T(std::move(other.ref()));
+  }
+  StatusOr& operator=(StatusOr&& other) noexcept {
+    if (this != &other) {
+      Reset();
+      status_ = std::move(other.status_);
+      has_value_ = other.has_value_;
+      if (has_value_) new (&storage_) T(std::move(other.ref()));
+    }
+    return *this;
+  }
+  StatusOr(const StatusOr&) = delete;
+  StatusOr& operator=(const StatusOr&) = delete;
+  ~StatusOr() { Reset(); }
+
+  bool ok() const { return has_value_; }
+  const Status& status() const { return status_; }
+
+  // value() must only be called when ok(); it aborts otherwise (a bug in the caller).
+  T& value() & { CheckHasValue(); return ref(); }
+  const T& value() const& { CheckHasValue(); return ref(); }
+  T&& value() && { CheckHasValue(); return std::move(ref()); }
+  T& operator*() & { return value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+
+ private:
+  T& ref() { return *std::launder(reinterpret_cast<T*>(&storage_)); }
+  const T& ref() const { return *std::launder(reinterpret_cast<const T*>(&storage_)); }
+  void CheckHasValue() const;
+  void Reset() {
+    if (has_value_) ref().~T();
+    has_value_ = false;
+  }
+
+  Status status_;
+  bool has_value_ = false;
+  alignas(T) unsigned char storage_[sizeof(T)];
+};
+
+[[noreturn]] void DieBecauseStatusOrHasNoValue(const Status& status);
+
+template <typename T>
+void StatusOr<T>::CheckHasValue() const {
+  if (!has_value_) DieBecauseStatusOrHasNoValue(status_);
+}
+
+}  // namespace mscrypt
+
+#define MSCRYPT_STATUS_CONCAT_INNER_(a, b) a##b
+#define MSCRYPT_STATUS_CONCAT_(a, b) MSCRYPT_STATUS_CONCAT_INNER_(a, b)
+
+// MSCRYPT_RETURN_IF_ERROR(expr): return the Status from the enclosing function if it is not OK.
+#define MSCRYPT_RETURN_IF_ERROR(expr)                 \
+  do {                                                \
+    ::mscrypt::Status mscrypt_status_ = (expr);       \
+    if (!mscrypt_status_.ok()) return mscrypt_status_; \
+  } while (0)
+
+// MSCRYPT_ASSIGN_OR_RETURN(lhs, expr): evaluate a StatusOr, return its Status on failure,
+// otherwise move the value into lhs (which may be a declaration).
+#define MSCRYPT_ASSIGN_OR_RETURN(lhs, expr) \
+  MSCRYPT_ASSIGN_OR_RETURN_IMPL_(MSCRYPT_STATUS_CONCAT_(mscrypt_statusor_, __LINE__), lhs, expr)
+#define MSCRYPT_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                                   \
+  if (!tmp.ok()) return tmp.status();                  \
+  lhs = std::move(tmp).value()
+
+#endif  // MSCRYPT_STATUS_H_
