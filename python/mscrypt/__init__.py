@@ -1,0 +1,58 @@
+"""mscrypt: encrypt and decrypt MindSpore model files (checkpoints, MindIR) outside MindSpore.
+
+Byte-compatible with MindSpore's ``enc_key``/``enc_mode`` container (AES-GCM, AES-CBC, SM4-CBC).
+Keys may be ``bytes``, ``bytearray`` or ``memoryview``: pass a ``bytearray`` and wipe it after use
+if you want no copy of the key to outlive the call (mscrypt wipes its own copies).
+"""
+
+from ._errors import (
+    AuthenticationError,
+    Error,
+    FileError,
+    FormatError,
+    InternalError,
+    InvalidArgumentError,
+    InvalidTag,
+    MalformedError,
+    NotEncryptedError,
+    OutOfMemoryError,
+    TruncatedError,
+    UnsupportedError,
+    WrongModeError,
+)
+from ._container import (
+    decrypt,
+    decrypt_file,
+    encrypt,
+    encrypt_file,
+    inspect,
+    is_cipher_file,
+    is_mode_available,
+    verify_file,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AuthenticationError",
+    "Error",
+    "FileError",
+    "FormatError",
+    "InternalError",
+    "InvalidArgumentError",
+    "InvalidTag",
+    "MalformedError",
+    "NotEncryptedError",
+    "OutOfMemoryError",
+    "TruncatedError",
+    "UnsupportedError",
+    "WrongModeError",
+    "decrypt",
+    "decrypt_file",
+    "encrypt",
+    "encrypt_file",
+    "inspect",
+    "is_cipher_file",
+    "is_mode_available",
+    "verify_file",
+]

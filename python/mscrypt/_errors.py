@@ -1,0 +1,64 @@
+"""Exception classes raised by mscrypt.
+
+Every exception derives from :class:`Error`. Problems with a file's *contents* also derive from
+:class:`ValueError` (as MindSpore's do), argument problems are :class:`ValueError` or
+:class:`TypeError`, and I/O problems are :class:`OSError`. Messages say what to check and never
+contain key bytes, IVs or plaintext. Errors about one block carry ``block_index`` and
+``byte_offset`` attributes; every error raised by the native core carries ``code``, the stable
+numeric status code shared with the C API.
+"""
+
+
+class Error(Exception):
+    """Base class of every mscrypt error."""
+
+    code: int = -1
+    block_index = None
+    byte_offset = None
+
+
+class InvalidArgumentError(Error, ValueError):
+    """A bad argument: key length, mode name, thread count, option combination."""
+
+
+class FormatError(Error, ValueError):
+    """The file's contents are not what the call expects."""
+
+
+class NotEncryptedError(FormatError):
+    """The data starts with no known block magic: it is not an encrypted MindSpore file."""
+
+
+class WrongModeError(FormatError):
+    """The data was encrypted with another mode than the one passed."""
+
+
+class MalformedError(FormatError):
+    """A structural error: a length field out of range or inconsistent, trailing garbage."""
+
+
+class TruncatedError(MalformedError):
+    """The data ends inside a block (an incomplete copy or download)."""
+
+
+class AuthenticationError(FormatError):
+    """Wrong key, or the data was modified (GCM tag mismatch or CBC padding error)."""
+
+
+InvalidTag = AuthenticationError
+
+
+class UnsupportedError(Error):
+    """A feature the linked OpenSSL or this build lacks (for example SM4)."""
+
+
+class FileError(Error, OSError):
+    """Opening, reading, writing or renaming a file failed."""
+
+
+class OutOfMemoryError(Error, MemoryError):
+    """An allocation failed."""
+
+
+class InternalError(Error):
+    """An unexpected failure inside OpenSSL or mscrypt (a bug: please report it)."""

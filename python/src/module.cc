@@ -1,0 +1,109 @@
+// PYBIND11_MODULE(_mscrypt): conversions, GIL release and the single Status -> exception mapping.
+// The public facade is python/mscrypt/__init__.py; exception classes live in mscrypt/_errors.py.
+#include <pybind11/pybind11.h>
+
+#include "bindings.h"
+
+namespace mscrypt::python {
+
+namespace {
+
+const char* ExceptionClassName(StatusCode code) {
+  switch (code) {
+    case StatusCode::kInvalidArgument: return "InvalidArgumentError";
+    case StatusCode::kNotEncrypted: return "NotEncryptedError";
+    case StatusCode::kWrongMode: return "WrongModeError";
+    case StatusCode::kMalformed: return "MalformedError";
+    case StatusCode::kTruncated: return "TruncatedError";
+    case StatusCode::kAuthenticationFailed: return "AuthenticationError";
+    case StatusCode::kUnsupported: return "UnsupportedError";
+    case StatusCode::kIoError: return "FileError";
+    case StatusCode::kBufferTooSmall: return "InvalidArgumentError";
+    case StatusCode::kFailedPrecondition: return "Error";
+    case StatusCode::kResourceExhausted: return "OutOfMemoryError";
+    case StatusCode::kInternal: return "InternalError";
+    case StatusCode::kOk: break;
+  }
+  return "Error";
+}
+
+}  // namespace
+
+void ThrowIfError(const Status& status) {
+  if (status.ok()) return;
+  py::gil_scoped_acquire gil;
+  py::object errors = py::module_::import("mscrypt._errors");
+  py::object cls = errors.attr(ExceptionClassName(status.code()));
+  py::object exc = cls(py::str(status.message()));
+  exc.attr("code") = static_cast<int>(status.code());
+  if (status.block_index() >= 0) {
+    exc.attr("block_index") = status.block_index();
+    exc.attr("byte_offset") = status.byte_offset();
+  }
+  PyErr_SetObject(cls.ptr(), exc.ptr());
+  throw py::error_already_set();
+}
+
+ReadOnlyBuffer::ReadOnlyBuffer(const py::handle& obj, const char* arg_name) {
+  if (PyUnicode_Check(obj.ptr())) {
+    throw py::type_error(std::string(arg_name) + " must be bytes-like (bytes, bytearray, memoryview), not str");
+  }
+  if (PyObject_GetBuffer(obj.ptr(), &view_, PyBUF_C_CONTIGUOUS) != 0) {
+    PyErr_Clear();
+    throw py::type_error(std::string(arg_name) + " must be a C-contiguous bytes-like object, not " +
+                         std::string(py::str(obj.get_type().attr("__name__"))));
+  }
+}
+
+ReadOnlyBuffer::~ReadOnlyBuffer() { PyBuffer_Release(&view_); }
+
+SecretBytes KeyFromPython(const py::handle& key, const char* arg_name) {
+  if (key.is_none()) throw py::type_error(std::string(arg_name) + " is required (bytes-like)");
+  ReadOnlyBuffer buf(key, arg_name);
+  return SecretBytes(buf.view().data, buf.view().size);
+}
+
+Mode ModeFromPython(const py::handle& mode, const char* arg_name) {
+  if (!py::isinstance<py::str>(mode)) {
+    throw py::type_error(std::string(arg_name) + " must be a str such as \"AES-GCM\"");
+  }
+  StatusOr<Mode> m = ParseMode(mode.cast<std::string>());
+  if (!m.ok()) ThrowIfError(m.status());
+  return *m;
+}
+
+std::string PathFromPython(const py::handle& path, const char* arg_name) {
+  py::object fspath = py::module_::import("os").attr("fspath");
+  py::object p;
+  try {
+    p = fspath(path);
+  } catch (py::error_already_set&) {
+    throw py::type_error(std::string(arg_name) + " must be a str or os.PathLike");
+  }
+  if (!py::isinstance<py::str>(p)) throw py::type_error(std::string(arg_name) + " must be a str path");
+  return p.cast<std::string>();
+}
+
+Options MakeOptions(int threads, bool legacy) {
+  if (threads < 0) throw py::value_error("threads must be 0 (all cores) or positive");
+  Options o;
+  o.threads = threads;
+  o.format = legacy ? Format::kLegacy : Format::kCurrent;
+  return o;
+}
+
+#ifndef MSCRYPT_WITH_CHECKPOINT
+void RegisterCheckpoint(py::module_&) {}
+#endif
+#ifndef MSCRYPT_WITH_MINDIR
+void RegisterMindir(py::module_&) {}
+#endif
+
+}  // namespace mscrypt::python
+
+PYBIND11_MODULE(_mscrypt, m) {
+  m.doc() = "Native core of mscrypt (private; use the mscrypt package).";
+  mscrypt::python::RegisterContainer(m);
+  mscrypt::python::RegisterCheckpoint(m);
+  mscrypt::python::RegisterMindir(m);
+}
