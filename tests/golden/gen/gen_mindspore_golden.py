@@ -166,6 +166,38 @@ def attempt(fn):
     return res
 
 
+ISOLATED_LOAD = r"""
+import json, sys
+import mindspore as ms
+path, key, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+kw = {"dec_key": bytes.fromhex(key), "dec_mode": mode} if key else {}
+d = ms.load_checkpoint(path, **kw)
+out = {}
+for k, v in d.items():
+    if isinstance(v, str):
+        out[k] = v
+    else:
+        a = v.float().asnumpy() if str(v.dtype) == "BFloat16" else v.asnumpy()
+        out[k] = [list(v.shape), str(v.dtype), a.reshape(-1).tolist()[:8]]
+print("RESULT " + json.dumps(out), flush=True)
+"""
+
+
+def isolated_load(path, key=None, mode="AES-GCM"):
+    """load_checkpoint in a fresh process (some malformed inputs corrupt MindSpore's heap)."""
+    r = subprocess.run([sys.executable, "-c", ISOLATED_LOAD, path, key.hex() if key else "", mode],
+                       capture_output=True, text=True)
+    res = {"returncode": r.returncode}
+    for ln in r.stdout.splitlines():
+        if ln.startswith("RESULT "):
+            res["result"] = json.loads(ln[7:])
+    tail = [_scrub(ln) for ln in r.stderr.splitlines()
+            if ln.strip() and "[WARNING]" not in ln and not ln.startswith("  ")]
+    if tail:
+        res["stderr_tail"] = tail[-4:]
+    return res
+
+
 def force_rm(path):
     if os.path.isdir(path) and not os.path.islink(path):
         for root, dirs, files in os.walk(path):
@@ -237,11 +269,11 @@ def ckpt_append():
     return {n: v for n, v, _, _ in APPEND}
 
 
-def ckpt_expected_entries():
+def ckpt_expected_entries(include_empty=False):
     ents = []
     for name, arr, msdt, tt, dims in ckpt_spec():
-        if arr.size == 0:
-            continue  # MindSpore writes nothing for 0-byte tensors (verified in facts)
+        if arr.size == 0 and not include_empty:
+            continue  # synchronous save writes nothing for 0-byte tensors (see facts)
         ents.append({"tag": name, "tensor_type": tt, "dims": dims,
                      "content_hex": expected_content(name, arr, msdt)})
     for n, v, tt, dims in APPEND:
@@ -344,6 +376,26 @@ def stage_ckpt():
         facts.setdefault("encrypted_ckpt_plaintext_equals_plain_file", {})[fn] = (dec == plain)
         facts.setdefault("encrypted_ckpt_sizes", {})[fn] = {"file": os.path.getsize(p), "plain": len(dec),
                                                              "blocks": blocks}
+
+    # async_save="thread": data goes through numpy, and 0-byte tensors ARE written
+    fn = "ckpt_aes_gcm_128_async.ckpt"
+    p = os.path.join(STAGE, fn)
+    ms.save_checkpoint(ckpt_save_list(), p, append_dict=ckpt_append(), enc_key=KEYS["AES-128"],
+                       enc_mode="AES-GCM", async_save="thread")
+    from mindspore.train import serialization as ser
+    ser._wait_async_thread_save_ckpt()  # pylint: disable=protected-access
+    dec = pyca_decrypt("AES-GCM", KEYS["AES-128"], p)
+    files[fn] = {"kind": "ckpt", "mode": "AES-GCM", "key_hex": KEYS["AES-128"].hex(),
+                 "entries": ckpt_expected_entries(include_empty=True), "blocks": pyca_walk(p),
+                 "plain_sha256": sha(dec),
+                 "note": "same call as ckpt_aes_gcm_128.ckpt but async_save='thread': the two empty tensors "
+                         "are serialized (dims [0] and [2,0], empty tensor_content)"}
+    mo = message_offsets(dec) + [len(dec)]
+    facts["async_empty_tensor_messages_hex"] = [dec[a:b].hex() for a, b in zip(mo, mo[1:])
+                                                if b"empty_" in dec[a:b]]
+    facts["async_load"] = attempt(lambda: {k: [list(v.shape), str(v.dtype), v.asnumpy().tolist()]
+                                           for k, v in ms.load_checkpoint(p, dec_key=KEYS["AES-128"]).items()
+                                           if k.startswith("empty")})
 
     # (f) enc_key + crc_check=True
     fn = "ckpt_aes_gcm_128_crc_broken.ckpt"
@@ -736,14 +788,21 @@ def stage_facts():
     offs = [sum(blocks[:i]) for i in range(len(blocks) + 1)]
     blk = [data[offs[i]:offs[i + 1]] for i in range(len(blocks))]
 
-    def variant(nm, parts):
+    def variant(nm, parts, key=k16):
         v = os.path.join(WORK, nm + ".ckpt")
         open(v, "wb").write(b"".join(parts))
-        return attempt(lambda: sorted(ms.load_checkpoint(v, dec_key=k16, dec_mode="AES-GCM")))
+        r = isolated_load(v, key)
+        if "result" in r:
+            r["keys"] = list(r.pop("result"))
+        return r
     e["pyca_gcm_message_aligned_drop_last_block"] = variant("drop_last", blk[:-1])
     e["pyca_gcm_message_aligned_drop_first_block"] = variant("drop_first", blk[1:])
     e["pyca_gcm_message_aligned_reversed_blocks"] = variant("reversed", blk[::-1])
     e["pyca_gcm_message_aligned_duplicate_first_block"] = variant("dup_first", [blk[0]] + blk)
+    pb = open(plain, "rb").read()
+    mo = message_offsets(pb) + [len(pb)]
+    e["plain_first_message_repeated_no_encryption"] = variant("plain_dup", [pb[mo[0]:mo[1]], pb], key=None)
+    e["plain_first_message_appended_at_end"] = variant("plain_dup_end", [pb, pb[mo[0]:mo[1]]], key=None)
     raw = bytearray(raw)
     raw[60] ^= 1
     q = os.path.join(WORK, "gcm_bitflip.ckpt")

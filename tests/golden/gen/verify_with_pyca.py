@@ -294,6 +294,8 @@ def _check_ckpt(plain, spec):
             _fail("%s: tensor_type %r != %r" % (want["tag"], t["tensor_type"], want["tensor_type"]))
         if t["dims"] != want["dims"]:
             _fail("%s: dims %r != %r" % (want["tag"], t["dims"], want["dims"]))
+        if t["tensor_content"] is None:
+            _fail("%s: tensor_content (field 3) missing" % want["tag"])
         if t["tensor_content"].hex() != want["content_hex"]:
             _fail("%s: content %s != %s" % (want["tag"], t["tensor_content"].hex(), want["content_hex"]))
     return len(entries)
