@@ -20,6 +20,7 @@ from ._errors import (
     UnsupportedError,
     WrongModeError,
 )
+from ._checkpoint import CheckpointTensor, load_checkpoint, save_checkpoint
 from ._container import (
     decrypt,
     decrypt_file,
@@ -30,20 +31,26 @@ from ._container import (
     is_mode_available,
     verify_file,
 )
+from ._mindir import ExternalData, MindIR, ParameterInfo, TensorSpec, export_mindir, load_mindir
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AuthenticationError",
+    "CheckpointTensor",
     "Error",
+    "ExternalData",
     "FileError",
     "FormatError",
     "InternalError",
     "InvalidArgumentError",
     "InvalidTag",
     "MalformedError",
+    "MindIR",
     "NotEncryptedError",
     "OutOfMemoryError",
+    "ParameterInfo",
+    "TensorSpec",
     "TruncatedError",
     "UnsupportedError",
     "WrongModeError",
@@ -51,8 +58,12 @@ __all__ = [
     "decrypt_file",
     "encrypt",
     "encrypt_file",
+    "export_mindir",
     "inspect",
     "is_cipher_file",
     "is_mode_available",
+    "load_checkpoint",
+    "load_mindir",
+    "save_checkpoint",
     "verify_file",
 ]

@@ -1,0 +1,185 @@
+// Checkpoint functions (mscrypt/checkpoint.h): argument conversion, GIL release and error mapping.
+//
+// Loading: the whole plaintext is read (or decrypted in parallel) into ONE buffer and parsed with
+// the GIL released; the buffer then becomes a writeable 1-D uint8 numpy array that owns it, and
+// every single-slice tensor is a view of that array (no copy). Only tensors written in several
+// slices (> 512 MiB) get their own array, gathered with the GIL released. The Python layer
+// (mscrypt/_checkpoint.py) reinterprets each uint8 view with the right dtype and shape.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bindings.h"
+#include "mscrypt/checkpoint.h"
+
+namespace mscrypt::python {
+
+namespace {
+
+py::tuple Shape(const std::vector<int64_t>& shape) {
+  py::tuple t(shape.size());
+  for (size_t i = 0; i < shape.size(); ++i) t[i] = py::int_(shape[i]);
+  return t;
+}
+
+// Pending gathers: multi-slice tensors copied into their own arrays once the GIL is released.
+struct Gather {
+  const CheckpointTensor* tensor;
+  uint8_t* out;
+};
+
+// TensorBytes: a uint8 array with the tensor's bytes: a view of `base` when the tensor is one
+// slice, else a new array filled later (recorded in `gathers`).
+py::array TensorBytes(const CheckpointTensor& t, const py::array& base, std::vector<Gather>* gathers) {
+  const auto n = static_cast<py::ssize_t>(t.size_in_bytes);
+  if (t.contiguous()) {
+    if (n == 0) return py::array_t<uint8_t>(0);
+    auto* data = static_cast<uint8_t*>(const_cast<void*>(base.data())) + t.data_offset();
+    return py::array(py::dtype::of<uint8_t>(), {n}, {py::ssize_t{1}}, data, base);
+  }
+  py::array_t<uint8_t> out(n);
+  gathers->push_back(Gather{&t, out.mutable_data()});
+  return out;
+}
+
+py::tuple TensorTuple(const CheckpointTensor& t, const py::array& base, std::vector<Gather>* gathers) {
+  return py::make_tuple(t.type_name, TensorTypeName(t.type), Shape(t.shape), TensorBytes(t, base, gathers));
+}
+
+// LoadCheckpoint returns (entries, has_crc_trailer). Each entry is
+//   (name, "tensor", (type_name, canonical_type, shape, uint8 array))  or
+//   (name, "map", [(type_name, canonical_type, shape, uint8 array), ...]).
+// `select`, if not None, is called with each name and entries for which it is false are skipped
+// before any array is made for them.
+py::tuple LoadCheckpoint(const py::handle& path, const py::handle& key, const py::handle& mode, bool crc_check,
+                         int threads, const py::object& select) {
+  const std::string p = PathFromPython(path, "ckpt_file_name");
+  std::optional<SecretBytes> k;
+  Mode m = Mode::kAesGcm;
+  if (!key.is_none()) {
+    k.emplace(KeyFromPython(key, "dec_key"));
+    m = ModeFromPython(mode, "dec_mode");
+  } else if (!py::isinstance<py::str>(mode)) {
+    throw py::type_error("dec_mode must be a str such as \"AES-GCM\"");
+  }
+  CheckpointReadOptions options;
+  options.container = MakeOptions(threads, false);
+  options.crc_check = crc_check;
+
+  StatusOr<CheckpointFile> file = Status(StatusCode::kInternal, "unset");
+  {
+    py::gil_scoped_release release;
+    file = ReadCheckpointFile(p, k ? &*k : nullptr, m, options);
+  }
+  if (!file.ok()) ThrowIfError(file.status());
+
+  // Hand the plaintext to numpy: the capsule owns the Buffer, the base array views it.
+  auto owned = std::make_unique<CheckpointFile>(std::move(file).value());
+  CheckpointFile* f = owned.get();
+  py::capsule owner(owned.release(), [](void* ptr) { delete static_cast<CheckpointFile*>(ptr); });
+  py::array base = f->plaintext.size() == 0
+                       ? py::array(py::array_t<uint8_t>(0))
+                       : py::array(py::dtype::of<uint8_t>(), {static_cast<py::ssize_t>(f->plaintext.size())},
+                                   {py::ssize_t{1}}, f->plaintext.data(), owner);
+
+  std::vector<Gather> gathers;
+  py::list entries;
+  for (const CheckpointEntry& e : f->index.entries) {
+    py::str name(e.name);
+    if (!select.is_none() && !py::cast<bool>(select(name))) continue;
+    if (e.kind == CheckpointEntryKind::kTensor) {
+      entries.append(py::make_tuple(name, "tensor", TensorTuple(e.tensor, base, &gathers)));
+    } else {
+      py::list parts;
+      for (const CheckpointTensor& t : e.map_tensors) parts.append(TensorTuple(t, base, &gathers));
+      entries.append(py::make_tuple(name, "map", parts));
+    }
+  }
+  if (!gathers.empty()) {
+    Status s;
+    {
+      py::gil_scoped_release release;
+      for (const Gather& g : gathers) {
+        s = GatherTensorBytes(f->plaintext.view(), *g.tensor,
+                              MutableByteView(g.out, static_cast<size_t>(g.tensor->size_in_bytes)));
+        if (!s.ok()) break;
+      }
+    }
+    ThrowIfError(s);
+  }
+  return py::make_tuple(entries, f->index.has_crc_trailer);
+}
+
+// SaveCheckpoint writes `entries`, a sequence of (name, tensor_type, dims, bytes-like data).
+void SaveCheckpoint(const py::handle& path, const py::sequence& entries, const py::handle& key, const py::handle& mode,
+                    bool crc_check, int threads, uint64_t slice_size) {
+  const std::string p = PathFromPython(path, "ckpt_file_name");
+  std::optional<SecretBytes> k;
+  Mode m = Mode::kAesGcm;
+  if (!key.is_none()) {
+    k.emplace(KeyFromPython(key, "enc_key"));
+    m = ModeFromPython(mode, "enc_mode");
+  } else if (!py::isinstance<py::str>(mode)) {
+    throw py::type_error("enc_mode must be a str such as \"AES-GCM\"");
+  }
+  CheckpointWriteOptions options;
+  options.container = MakeOptions(threads, false);
+  options.crc_check = crc_check;
+  options.slice_size = slice_size;
+
+  struct Item {
+    std::string name;
+    TensorType type;
+    std::vector<int64_t> dims;
+    std::unique_ptr<ReadOnlyBuffer> data;
+  };
+  std::vector<Item> items;
+  items.reserve(py::len(entries));
+  for (const py::handle& h : entries) {
+    auto t = h.cast<py::tuple>();
+    if (t.size() != 4) throw py::value_error("internal: checkpoint entry must be (name, type, dims, data)");
+    Item item;
+    item.name = t[0].cast<std::string>();
+    const std::string type_name = t[1].cast<std::string>();
+    const std::optional<TensorType> type = ParseTensorType(type_name);
+    if (!type) throw py::value_error("unknown tensor_type '" + type_name + "'");
+    item.type = *type;
+    item.dims = t[2].cast<std::vector<int64_t>>();
+    item.data = std::make_unique<ReadOnlyBuffer>(t[3], "data");
+    items.push_back(std::move(item));
+  }
+
+  Status s;
+  {
+    py::gil_scoped_release release;
+    StatusOr<std::unique_ptr<CheckpointWriter>> w = CheckpointWriter::Create(p, k ? &*k : nullptr, m, options);
+    if (!w.ok()) {
+      s = w.status();
+    } else {
+      for (const Item& item : items) {
+        s = (*w)->AddTensor(item.name, item.type, item.dims, item.data->view());
+        if (!s.ok()) break;
+      }
+      if (s.ok()) s = (*w)->Commit();
+    }
+  }
+  ThrowIfError(s);
+}
+
+}  // namespace
+
+void RegisterCheckpoint(py::module_& m) {
+  m.def("checkpoint_load", &LoadCheckpoint, py::arg("path"), py::arg("key"), py::arg("mode"), py::arg("crc_check"),
+        py::arg("threads"), py::arg("select"));
+  m.def("checkpoint_save", &SaveCheckpoint, py::arg("path"), py::arg("entries"), py::arg("key"), py::arg("mode"),
+        py::arg("crc_check"), py::arg("threads"), py::arg("slice_size") = kCheckpointSliceSizeInBytes);
+  m.attr("CHECKPOINT_SLICE_SIZE") = py::int_(kCheckpointSliceSizeInBytes);
+}
+
+}  // namespace mscrypt::python
