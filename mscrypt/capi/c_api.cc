@@ -1,0 +1,959 @@
+// The C API (include/mscrypt/mscrypt.h) on top of the public C++ API.
+//
+// This file converts arguments, maps Status to mscrypt_status and keeps the thread-local error
+// detail; behaviour lives in the core. It includes public headers only (never internal/), so the
+// C API cannot do anything a C++ user cannot. Two small pieces of I/O live here because the
+// public C++ API has no equivalent yet: a read-only mapping for the "file into caller buffer"
+// path, and an atomic whole-buffer file write for the custom-cipher functions.
+#include "mscrypt/mscrypt.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <new>
+#include <optional>
+#include <random>
+#include <string>
+#include <utility>
+
+#include "mscrypt/bytes.h"
+#include "mscrypt/container.h"
+#include "mscrypt/secret_bytes.h"
+#include "mscrypt/status.h"
+
+// The C and C++ enums share their numbers (mscrypt.h promises it; tests/capi checks it again
+// from the outside).
+static_assert(MSCRYPT_OK == static_cast<int>(mscrypt::StatusCode::kOk), "status numbers");
+static_assert(MSCRYPT_ERR_INTERNAL == static_cast<int>(mscrypt::StatusCode::kInternal), "status numbers");
+static_assert(MSCRYPT_MODE_SM4_CBC == static_cast<int>(mscrypt::Mode::kSm4Cbc), "mode numbers");
+static_assert(MSCRYPT_FORMAT_LEGACY == static_cast<int>(mscrypt::Format::kLegacy), "format numbers");
+static_assert(MSCRYPT_MAX_BLOCK_PLAINTEXT_BYTES == mscrypt::kMaxBlockPlaintextSize, "block size");
+
+// ---- Opaque handle types ------------------------------------------------------------------------
+
+namespace {
+
+// SecureZero wipes memory in a way the compiler cannot drop as a dead store.
+void SecureZero(void* p, size_t n) {
+  if (p == nullptr || n == 0) return;
+  static void* (*const volatile memset_v)(void*, int, size_t) = std::memset;
+  memset_v(p, 0, n);
+}
+
+// WipingBytes: a growable byte array that wipes every storage it releases.
+class WipingBytes {
+ public:
+  WipingBytes() = default;
+  ~WipingBytes() { Release(); }
+  WipingBytes(const WipingBytes&) = delete;
+  WipingBytes& operator=(const WipingBytes&) = delete;
+  WipingBytes(WipingBytes&& o) noexcept : data_(o.data_), size_(o.size_), cap_(o.cap_) {
+    o.data_ = nullptr;
+    o.size_ = o.cap_ = 0;
+  }
+  WipingBytes& operator=(WipingBytes&& o) noexcept {
+    if (this != &o) {
+      Release();
+      data_ = o.data_;
+      size_ = o.size_;
+      cap_ = o.cap_;
+      o.data_ = nullptr;
+      o.size_ = o.cap_ = 0;
+    }
+    return *this;
+  }
+
+  uint8_t* data() { return data_; }
+  size_t size() const { return size_; }
+
+  bool Reserve(size_t extra) {
+    if (extra <= cap_ - size_) return true;
+    if (extra > std::numeric_limits<size_t>::max() - size_) return false;
+    size_t want = size_ + extra;
+    if (cap_ > 0 && want < cap_ + cap_ / 2 && cap_ + cap_ / 2 > cap_) want = cap_ + cap_ / 2;
+    uint8_t* fresh = new (std::nothrow) uint8_t[want];
+    if (fresh == nullptr) return false;
+    if (size_ > 0) std::memcpy(fresh, data_, size_);
+    SecureZero(data_, cap_);
+    delete[] data_;
+    data_ = fresh;
+    cap_ = want;
+    return true;
+  }
+  bool Append(const uint8_t* in, size_t n) {
+    if (n == 0) return true;
+    if (!Reserve(n)) return false;
+    std::memcpy(data_ + size_, in, n);
+    size_ += n;
+    return true;
+  }
+  // SetSize: after writing directly into reserved storage.
+  void SetSize(size_t n) { size_ = n; }
+
+ private:
+  void Release() {
+    SecureZero(data_, cap_);
+    delete[] data_;
+    data_ = nullptr;
+    size_ = cap_ = 0;
+  }
+  uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+  size_t cap_ = 0;
+};
+
+}  // namespace
+
+struct mscrypt_key {
+  mscrypt::SecretBytes bytes;
+};
+
+struct mscrypt_buffer {
+  // Exactly one of the two holds the bytes; mscrypt::Buffer does not wipe itself, so the
+  // destructor does.
+  mscrypt::Buffer core;
+  WipingBytes own;
+  bool use_own = false;
+  ~mscrypt_buffer() { SecureZero(core.data(), core.size()); }
+  uint8_t* data() { return use_own ? own.data() : core.data(); }
+  size_t size() const { return use_own ? own.size() : core.size(); }
+};
+
+struct mscrypt_info {
+  mscrypt::ContainerInfo info;
+};
+
+struct mscrypt_file_writer {
+  std::unique_ptr<mscrypt::EncryptingFileWriter> writer;
+};
+
+struct mscrypt_sink {
+  WipingBytes bytes;
+};
+
+// ---- Errors -----------------------------------------------------------------------------------
+
+namespace {
+
+using mscrypt::ByteView;
+using mscrypt::MutableByteView;
+using mscrypt::Status;
+using mscrypt::StatusCode;
+
+thread_local std::string t_last_error;
+
+void SetLastError(const std::string& message) noexcept {
+  try {
+    t_last_error = message;
+  } catch (...) {
+    t_last_error.clear();  // out of memory while reporting: leave the detail empty
+  }
+}
+
+mscrypt_status ToC(StatusCode code) { return static_cast<mscrypt_status>(static_cast<int>(code)); }
+
+// Report: the one place a non-OK Status becomes a C code plus a thread-local detail.
+mscrypt_status Report(const Status& s) {
+  if (s.ok()) return MSCRYPT_OK;
+  SetLastError(s.ToString());
+  return ToC(s.code());
+}
+
+mscrypt_status Fail(mscrypt_status code, const std::string& message) {
+  return Report(Status(static_cast<StatusCode>(code), message));
+}
+
+mscrypt_status InvalidArg(const char* message) { return Fail(MSCRYPT_ERR_INVALID_ARGUMENT, message); }
+
+// Guard runs an entry point body: clears the detail, catches every exception.
+template <typename F>
+mscrypt_status Guard(F&& body) noexcept {
+  t_last_error.clear();
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    SetLastError("out of memory");
+    return MSCRYPT_ERR_NO_MEMORY;
+  } catch (const std::exception& e) {
+    SetLastError(std::string("internal error: unexpected exception: ") + e.what());
+    return MSCRYPT_ERR_INTERNAL;
+  } catch (...) {
+    SetLastError("internal error: unexpected exception");
+    return MSCRYPT_ERR_INTERNAL;
+  }
+}
+
+// ---- Argument conversion ----------------------------------------------------------------------
+
+bool ValidMode(mscrypt_mode mode) {
+  const int m = static_cast<int>(mode);
+  return m >= MSCRYPT_MODE_AES_GCM && m <= MSCRYPT_MODE_SM4_CBC;
+}
+
+mscrypt::Mode ToMode(mscrypt_mode mode) { return static_cast<mscrypt::Mode>(static_cast<int>(mode)); }
+
+bool ValidFormat(mscrypt_format f) {
+  return static_cast<int>(f) == MSCRYPT_FORMAT_CURRENT || static_cast<int>(f) == MSCRYPT_FORMAT_LEGACY;
+}
+
+// The first version of mscrypt_options ends after `format`.
+constexpr size_t kOptionsV1Size = offsetof(mscrypt_options, format) + sizeof(mscrypt_format);
+
+mscrypt_status ToOptions(const mscrypt_options* in, mscrypt::Options* out) {
+  *out = mscrypt::Options();
+  if (in == nullptr) return MSCRYPT_OK;
+  if (in->struct_size < kOptionsV1Size) {
+    return InvalidArg("mscrypt_options.struct_size is too small; initialise it with mscrypt_options_init()");
+  }
+  if (in->threads < 0) return InvalidArg("mscrypt_options.threads must be 0 (one per core) or positive");
+  if (!ValidFormat(in->format)) return InvalidArg("mscrypt_options.format is not a known mscrypt_format");
+  out->threads = in->threads;
+  out->format = static_cast<mscrypt::Format>(static_cast<int>(in->format));
+  return MSCRYPT_OK;
+}
+
+// CheckKeyAndMode: the checks every keyed call makes before touching data.
+mscrypt_status CheckKeyAndMode(const mscrypt_key* key, mscrypt_mode mode) {
+  if (key == nullptr) return InvalidArg("key is NULL");
+  if (!ValidMode(mode)) return InvalidArg("mode is not a known mscrypt_mode");
+  Status s = mscrypt::ValidateKeySize(ToMode(mode), key->bytes.size());
+  if (!s.ok()) return Report(s);
+  if (!mscrypt::IsModeAvailable(ToMode(mode))) {
+    return Fail(MSCRYPT_ERR_UNSUPPORTED,
+                std::string(mscrypt::ModeName(ToMode(mode))) + " is not available in the linked OpenSSL");
+  }
+  return MSCRYPT_OK;
+}
+
+bool BadInput(const void* in, size_t in_len) { return in == nullptr && in_len != 0; }
+
+#define MSCRYPT_C_RETURN_IF_ERROR(expr)       \
+  do {                                        \
+    const mscrypt_status c_status_ = (expr);  \
+    if (c_status_ != MSCRYPT_OK) return c_status_; \
+  } while (0)
+
+// OutputGuard enforces the buffer contract: unless Keep() is called (success) or the call ends
+// in BUFFER_TOO_SMALL, the whole output buffer is zero-filled and *out_len is 0.
+class OutputGuard {
+ public:
+  OutputGuard(uint8_t* out, size_t* out_len, size_t max_out_len)
+      : out_(out), out_len_(out_len), max_(max_out_len) {
+    if (out_len_ != nullptr) *out_len_ = 0;
+  }
+  ~OutputGuard() {
+    if (keep_) return;
+    SecureZero(out_, max_);
+    if (out_len_ != nullptr) *out_len_ = 0;
+  }
+  void Keep() { keep_ = true; }
+  mscrypt_status TooSmall(uint64_t needed) {
+    keep_ = true;
+    *out_len_ = needed > std::numeric_limits<size_t>::max() ? std::numeric_limits<size_t>::max()
+                                                             : static_cast<size_t>(needed);
+    return Fail(MSCRYPT_ERR_BUFFER_TOO_SMALL, "output buffer holds " + std::to_string(max_) +
+                                                  " bytes, " + std::to_string(needed) + " needed");
+  }
+
+ private:
+  uint8_t* out_;
+  size_t* out_len_;
+  size_t max_;
+  bool keep_ = false;
+};
+
+// CheckOutArgs: validated before an OutputGuard is armed (so a NULL `out` is never written).
+mscrypt_status CheckOutArgs(const uint8_t* out, const size_t* out_len, size_t max_out_len) {
+  if (out_len == nullptr) return InvalidArg("out_len is NULL");
+  if (out == nullptr && max_out_len != 0) return InvalidArg("out is NULL but max_out_len is not 0");
+  return MSCRYPT_OK;
+}
+
+mscrypt_status CheckPath(const char* path, const char* what) {
+  if (path == nullptr) return InvalidArg((std::string(what) + " is NULL").c_str());
+  if (path[0] == '\0') return InvalidArg((std::string(what) + " is empty").c_str());
+  return MSCRYPT_OK;
+}
+
+// ---- Small POSIX helpers (no public C++ equivalent yet) -----------------------------------------
+
+std::string ErrnoText(const std::string& what, const std::string& path, int err) {
+  std::string msg = what + " '" + path + "': " + std::strerror(err);
+  if (err == ENOENT) msg += " (check the path)";
+  if (err == EACCES || err == EPERM) msg += " (check the file and directory permissions)";
+  if (err == ENOSPC) msg += " (free some disk space)";
+  if (err == EISDIR) msg += " (a file path is needed, not a directory)";
+  return msg;
+}
+
+// OpenRegular opens `path` read-only and checks that it is a regular file.
+Status OpenRegular(const std::string& path, int* fd_out, uint64_t* size_out) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return mscrypt::IoError(ErrnoText("cannot open", path, errno));
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return mscrypt::IoError(ErrnoText("cannot stat", path, err));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    if (S_ISDIR(st.st_mode)) return mscrypt::IoError(ErrnoText("cannot read", path, EISDIR));
+    return mscrypt::IoError("cannot read '" + path + "': not a regular file");
+  }
+  *fd_out = fd;
+  *size_out = static_cast<uint64_t>(st.st_size);
+  return Status::Ok();
+}
+
+// MappedFile: a read-only private mapping of a whole file (empty files map to an empty view).
+class MappedFile {
+ public:
+  ~MappedFile() {
+    if (addr_ != nullptr) ::munmap(addr_, size_);
+  }
+  Status Open(const std::string& path) {
+    int fd = -1;
+    uint64_t size = 0;
+    MSCRYPT_RETURN_IF_ERROR(OpenRegular(path, &fd, &size));
+    if (size > std::numeric_limits<size_t>::max()) {
+      ::close(fd);
+      return Status(StatusCode::kResourceExhausted, "'" + path + "' is too large to map");
+    }
+    size_ = static_cast<size_t>(size);
+    if (size_ > 0) {
+      void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+      const int err = errno;
+      if (p == MAP_FAILED) {
+        ::close(fd);
+        size_ = 0;
+        return mscrypt::IoError(ErrnoText("cannot map", path, err));
+      }
+      addr_ = p;
+    }
+    ::close(fd);
+    return Status::Ok();
+  }
+  ByteView view() const { return ByteView(static_cast<const uint8_t*>(addr_), size_); }
+
+ private:
+  void* addr_ = nullptr;
+  size_t size_ = 0;
+};
+
+// ReadWholeFile reads `path` into `out` (wiping storage: it may be plaintext).
+Status ReadWholeFile(const std::string& path, WipingBytes* out) {
+  int fd = -1;
+  uint64_t size = 0;
+  MSCRYPT_RETURN_IF_ERROR(OpenRegular(path, &fd, &size));
+  if (size > std::numeric_limits<size_t>::max() / 2 || !out->Reserve(static_cast<size_t>(size))) {
+    ::close(fd);
+    return Status(StatusCode::kResourceExhausted,
+                  "cannot allocate " + std::to_string(size) + " bytes to read '" + path + "'");
+  }
+  size_t done = 0;
+  const size_t want = static_cast<size_t>(size);
+  while (done < want) {
+    const ssize_t n = ::read(fd, out->data() + done, want - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      return mscrypt::IoError(ErrnoText("cannot read", path, err));
+    }
+    if (n == 0) {
+      ::close(fd);
+      return Status(StatusCode::kTruncated, "'" + path + "' ended at byte " + std::to_string(done) +
+                                                " while reading (the file changed during the call)");
+    }
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  out->SetSize(done);
+  return Status::Ok();
+}
+
+std::string DirName(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+std::string BaseName(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// WriteFileAtomically writes `data` to a new temporary file next to `dst` and renames it over
+// `dst`; on any failure the temporary file is removed and `dst` is untouched. Created with mode
+// 0666 & ~umask, like a plain create (and like the core's AtomicFile).
+Status WriteFileAtomically(const std::string& dst, ByteView data) {
+  struct stat st;
+  if (::stat(dst.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return mscrypt::IoError(ErrnoText("cannot write", dst, EISDIR));
+  }
+  std::random_device rd;
+  std::string temp;
+  int fd = -1;
+  for (int attempt = 0; attempt < 16 && fd < 0; ++attempt) {
+    char suffix[24];
+    std::snprintf(suffix, sizeof(suffix), "%08x%08x", rd(), rd());
+    temp = DirName(dst) + "/." + BaseName(dst) + ".tmp-" + suffix;
+    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && errno != EEXIST) break;
+  }
+  if (fd < 0) return mscrypt::IoError(ErrnoText("cannot create a file in the directory of", dst, errno));
+  auto abandon = [&](const Status& s) {
+    ::close(fd);
+    ::unlink(temp.c_str());
+    return s;
+  };
+  size_t done = 0;
+  while (done < data.size) {
+    const ssize_t n = ::write(fd, data.data + done, data.size - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return abandon(mscrypt::IoError(ErrnoText("cannot write", dst, errno)));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) return abandon(mscrypt::IoError(ErrnoText("cannot flush", dst, errno)));
+  if (::close(fd) != 0) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    return mscrypt::IoError(ErrnoText("cannot close", dst, err));
+  }
+  if (::rename(temp.c_str(), dst.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    return mscrypt::IoError(ErrnoText("cannot rename the temporary file onto", dst, err));
+  }
+  const int dir = ::open(DirName(dst).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  return Status::Ok();
+}
+
+// RunCallback calls a user cipher on the whole of `src_path` and leaves its output in *sink.
+mscrypt_status RunCallback(const mscrypt_key* key, const char* src_path, mscrypt_encrypt_cb cb,
+                           void* arg, mscrypt_sink* sink) {
+  if (key == nullptr) return InvalidArg("key is NULL");
+  if (cb == nullptr) return InvalidArg("callback is NULL");
+  MSCRYPT_C_RETURN_IF_ERROR(CheckPath(src_path, "source path"));
+  WipingBytes input;
+  MSCRYPT_C_RETURN_IF_ERROR(Report(ReadWholeFile(src_path, &input)));
+  const int rc = cb(arg, sink, input.data(), input.size(), key->bytes.UnsafeBytes(), key->bytes.size());
+  if (rc == 0) return MSCRYPT_OK;
+  mscrypt_status code = MSCRYPT_ERR_INTERNAL;
+  if (rc > 0 && rc <= MSCRYPT_STATUS_MAX && rc != MSCRYPT_ERR_BUFFER_TOO_SMALL) {
+    code = static_cast<mscrypt_status>(rc);
+  }
+  return Fail(code, "custom cipher callback failed with code " + std::to_string(rc) + " on '" +
+                        std::string(src_path) + "'");
+}
+
+}  // namespace
+
+// ---- Entry points -------------------------------------------------------------------------------
+
+extern "C" {
+
+const char* mscrypt_version_string(void) { return MSCRYPT_VERSION_STRING; }
+
+const char* mscrypt_status_name(int status) {
+  if (status < 0 || status > MSCRYPT_STATUS_MAX) return "unknown status";
+  return mscrypt::StatusCodeName(static_cast<StatusCode>(status));
+}
+
+size_t mscrypt_last_error(char* buf, size_t buf_len) {
+  const std::string& msg = t_last_error;
+  if (buf != nullptr && buf_len > 0) {
+    const size_t n = msg.size() < buf_len - 1 ? msg.size() : buf_len - 1;
+    std::memcpy(buf, msg.data(), n);
+    buf[n] = '\0';
+  }
+  return msg.size();
+}
+
+size_t mscrypt_max_block_plaintext_bytes(void) { return MSCRYPT_MAX_BLOCK_PLAINTEXT_BYTES; }
+size_t mscrypt_max_key_bytes(void) { return MSCRYPT_MAX_KEY_BYTES; }
+size_t mscrypt_iv_bytes(void) { return MSCRYPT_IV_BYTES; }
+size_t mscrypt_aes_gcm_tag_bytes(void) { return MSCRYPT_AES_GCM_TAG_BYTES; }
+
+mscrypt_status mscrypt_mode_parse(mscrypt_mode* out_mode, const char* name) {
+  return Guard([&] {
+    if (out_mode == nullptr) return InvalidArg("out_mode is NULL");
+    if (name == nullptr) return InvalidArg("mode name is NULL");
+    mscrypt::StatusOr<mscrypt::Mode> m = mscrypt::ParseMode(name);
+    if (!m.ok()) return Report(m.status());
+    *out_mode = static_cast<mscrypt_mode>(static_cast<int>(*m));
+    return MSCRYPT_OK;
+  });
+}
+
+const char* mscrypt_mode_name(mscrypt_mode mode) {
+  return ValidMode(mode) ? mscrypt::ModeName(ToMode(mode)) : nullptr;
+}
+
+int mscrypt_mode_is_available(mscrypt_mode mode) {
+  if (!ValidMode(mode)) return 0;
+  try {
+    return mscrypt::IsModeAvailable(ToMode(mode)) ? 1 : 0;
+  } catch (...) {
+    return 0;
+  }
+}
+
+const char* mscrypt_format_name(mscrypt_format format) {
+  switch (static_cast<int>(format)) {
+    case MSCRYPT_FORMAT_CURRENT: return "current";
+    case MSCRYPT_FORMAT_LEGACY: return "legacy";
+    default: return nullptr;
+  }
+}
+
+mscrypt_status mscrypt_encrypted_size(uint64_t* out_size, mscrypt_mode mode, uint64_t plaintext_len) {
+  return Guard([&] {
+    if (out_size == nullptr) return InvalidArg("out_size is NULL");
+    *out_size = 0;
+    if (!ValidMode(mode)) return InvalidArg("mode is not a known mscrypt_mode");
+    mscrypt::StatusOr<uint64_t> n = mscrypt::EncryptedSize(ToMode(mode), plaintext_len);
+    if (!n.ok()) return Report(n.status());
+    *out_size = *n;
+    return MSCRYPT_OK;
+  });
+}
+
+void mscrypt_options_init(mscrypt_options* opts) {
+  if (opts == nullptr) return;
+  std::memset(opts, 0, sizeof(*opts));
+  opts->struct_size = sizeof(mscrypt_options);
+  opts->threads = 0;
+  opts->format = MSCRYPT_FORMAT_CURRENT;
+}
+
+// ---- Keys ----
+
+mscrypt_status mscrypt_key_new(mscrypt_key** out_key, const uint8_t* key, size_t key_len) {
+  return Guard([&] {
+    if (out_key == nullptr) return InvalidArg("out_key is NULL");
+    *out_key = nullptr;
+    if (key == nullptr) return InvalidArg("key bytes are NULL");
+    if (key_len == 0 || key_len > MSCRYPT_MAX_KEY_BYTES) {
+      return Fail(MSCRYPT_ERR_INVALID_ARGUMENT, "key length must be 1.." + std::to_string(MSCRYPT_MAX_KEY_BYTES) +
+                                                    " bytes, got " + std::to_string(key_len));
+    }
+    std::unique_ptr<mscrypt_key> k(new mscrypt_key{mscrypt::SecretBytes(key, key_len)});
+    *out_key = k.release();
+    return MSCRYPT_OK;
+  });
+}
+
+void mscrypt_key_free(mscrypt_key* key) { delete key; }
+
+size_t mscrypt_key_len(const mscrypt_key* key) { return key == nullptr ? 0 : key->bytes.size(); }
+
+mscrypt_status mscrypt_key_check(const mscrypt_key* key, mscrypt_mode mode) {
+  return Guard([&] { return CheckKeyAndMode(key, mode); });
+}
+
+// ---- Buffers ----
+
+mscrypt_status mscrypt_encrypt(const mscrypt_key* key, uint8_t* out, size_t* out_len, size_t max_out_len,
+                               mscrypt_mode mode, const uint8_t* in, size_t in_len,
+                               const mscrypt_options* opts) {
+  return Guard([&] {
+    MSCRYPT_C_RETURN_IF_ERROR(CheckOutArgs(out, out_len, max_out_len));
+    OutputGuard guard(out, out_len, max_out_len);
+    if (BadInput(in, in_len)) return InvalidArg("in is NULL but in_len is not 0");
+    mscrypt::Options o;
+    MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+    mscrypt::StatusOr<uint64_t> need = mscrypt::EncryptedSize(ToMode(mode), in_len);
+    if (!need.ok()) return Report(need.status());
+    if (*need > max_out_len) return guard.TooSmall(*need);
+    size_t n = 0;
+    MSCRYPT_C_RETURN_IF_ERROR(Report(mscrypt::EncryptInto(ByteView(in, in_len), key->bytes, ToMode(mode),
+                                                          MutableByteView(out, max_out_len), &n, o)));
+    *out_len = n;
+    guard.Keep();
+    return MSCRYPT_OK;
+  });
+}
+
+mscrypt_status mscrypt_decrypted_size(const mscrypt_key* key, uint64_t* out_size, mscrypt_mode mode,
+                                      const uint8_t* in, size_t in_len, const mscrypt_options* opts) {
+  return Guard([&] {
+    if (out_size == nullptr) return InvalidArg("out_size is NULL");
+    *out_size = 0;
+    if (BadInput(in, in_len)) return InvalidArg("in is NULL but in_len is not 0");
+    mscrypt::Options o;
+    MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+    mscrypt::StatusOr<uint64_t> n = mscrypt::DecryptedSize(ByteView(in, in_len), key->bytes, ToMode(mode), o);
+    if (!n.ok()) return Report(n.status());
+    *out_size = *n;
+    return MSCRYPT_OK;
+  });
+}
+
+namespace {
+
+// DecryptViewInto: shared by mscrypt_decrypt and mscrypt_decrypt_file_into.
+mscrypt_status DecryptViewInto(const mscrypt_key* key, ByteView in, mscrypt_mode mode, const mscrypt::Options& o,
+                               uint8_t* out, size_t* out_len, size_t max_out_len, OutputGuard& guard) {
+  mscrypt::StatusOr<uint64_t> need = mscrypt::DecryptedSize(in, key->bytes, ToMode(mode), o);
+  if (!need.ok()) return Report(need.status());
+  if (*need > max_out_len) return guard.TooSmall(*need);
+  size_t n = 0;
+  MSCRYPT_C_RETURN_IF_ERROR(
+      Report(mscrypt::DecryptInto(in, key->bytes, ToMode(mode), MutableByteView(out, max_out_len), &n, o)));
+  *out_len = n;
+  guard.Keep();
+  return MSCRYPT_OK;
+}
+
+}  // namespace
+
+mscrypt_status mscrypt_decrypt(const mscrypt_key* key, uint8_t* out, size_t* out_len, size_t max_out_len,
+                               mscrypt_mode mode, const uint8_t* in, size_t in_len,
+                               const mscrypt_options* opts) {
+  return Guard([&] {
+    MSCRYPT_C_RETURN_IF_ERROR(CheckOutArgs(out, out_len, max_out_len));
+    OutputGuard guard(out, out_len, max_out_len);
+    if (BadInput(in, in_len)) return InvalidArg("in is NULL but in_len is not 0");
+    mscrypt::Options o;
+    MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+    return DecryptViewInto(key, ByteView(in, in_len), mode, o, out, out_len, max_out_len, guard);
+  });
+}
+
+mscrypt_status mscrypt_verify(const mscrypt_key* key, mscrypt_mode mode, const uint8_t* in, size_t in_len,
+                              const mscrypt_options* opts) {
+  return Guard([&] {
+    if (BadInput(in, in_len)) return InvalidArg("in is NULL but in_len is not 0");
+    mscrypt::Options o;
+    MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+    return Report(mscrypt::Verify(ByteView(in, in_len), key->bytes, ToMode(mode), o));
+  });
+}
+
+// ---- Library-allocated buffers ----
+
+uint8_t* mscrypt_buffer_data(mscrypt_buffer* buf) {
+  if (buf == nullptr || buf->size() == 0) return nullptr;
+  return buf->data();
+}
+
+size_t mscrypt_buffer_len(const mscrypt_buffer* buf) { return buf == nullptr ? 0 : buf->size(); }
+
+void mscrypt_buffer_free(mscrypt_buffer* buf) { delete buf; }
+
+// ---- Files ----
+
+mscrypt_status mscrypt_encrypt_file(const mscrypt_key* key, mscrypt_mode mode, const char* src_path,
+                                    const char* dst_path, const mscrypt_options* opts) {
+  return Guard([&] {
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(src_path, "source path"));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(dst_path, "destination path"));
+    mscrypt::Options o;
+    MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+    return Report(mscrypt::EncryptFileToFile(src_path, dst_path, key->bytes, ToMode(mode), o));
+  });
+}
+
+mscrypt_status mscrypt_encrypt_to_file(const mscrypt_key* key, mscrypt_mode mode, const char* dst_path,
+                                       const uint8_t* in, size_t in_len, const mscrypt_options* opts) {
+  return Guard([&] {
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(dst_path, "destination path"));
+    if (BadInput(in, in_len)) return InvalidArg("in is NULL but in_len is not 0");
+    mscrypt::Options o;
+    MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+    return Report(mscrypt::EncryptToFile(ByteView(in, in_len), dst_path, key->bytes, ToMode(mode), o));
+  });
+}
+
+mscrypt_status mscrypt_decrypt_file(const mscrypt_key* key, mscrypt_mode mode, const char* src_path,
+                                    const char* dst_path, const mscrypt_options* opts) {
+  return Guard([&] {
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(src_path, "source path"));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(dst_path, "destination path"));
+    mscrypt::Options o;
+    MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+    return Report(mscrypt::DecryptFileToFile(src_path, dst_path, key->bytes, ToMode(mode), o));
+  });
+}
+
+mscrypt_status mscrypt_verify_file(const mscrypt_key* key, mscrypt_mode mode, const char* path,
+                                   const mscrypt_options* opts) {
+  return Guard([&] {
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(path, "path"));
+    mscrypt::Options o;
+    MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+    return Report(mscrypt::VerifyFile(path, key->bytes, ToMode(mode), o));
+  });
+}
+
+mscrypt_status mscrypt_decrypt_file_alloc(const mscrypt_key* key, mscrypt_buffer** out, mscrypt_mode mode,
+                                          const char* path, const mscrypt_options* opts) {
+  return Guard([&] {
+    if (out == nullptr) return InvalidArg("out is NULL");
+    *out = nullptr;
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(path, "path"));
+    mscrypt::Options o;
+    MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+    std::unique_ptr<mscrypt_buffer> buf(new mscrypt_buffer());
+    mscrypt::StatusOr<mscrypt::Buffer> plain = mscrypt::DecryptFile(path, key->bytes, ToMode(mode), o);
+    if (!plain.ok()) return Report(plain.status());
+    buf->core = std::move(plain).value();
+    *out = buf.release();
+    return MSCRYPT_OK;
+  });
+}
+
+mscrypt_status mscrypt_decrypted_file_size(const mscrypt_key* key, uint64_t* out_size, mscrypt_mode mode,
+                                           const char* path, const mscrypt_options* opts) {
+  return Guard([&] {
+    if (out_size == nullptr) return InvalidArg("out_size is NULL");
+    *out_size = 0;
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(path, "path"));
+    mscrypt::Options o;
+    MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+    MappedFile file;
+    MSCRYPT_C_RETURN_IF_ERROR(Report(file.Open(path)));
+    mscrypt::StatusOr<uint64_t> n = mscrypt::DecryptedSize(file.view(), key->bytes, ToMode(mode), o);
+    if (!n.ok()) return Report(n.status());
+    *out_size = *n;
+    return MSCRYPT_OK;
+  });
+}
+
+mscrypt_status mscrypt_decrypt_file_into(const mscrypt_key* key, uint8_t* out, size_t* out_len,
+                                         size_t max_out_len, mscrypt_mode mode, const char* path,
+                                         const mscrypt_options* opts) {
+  return Guard([&] {
+    MSCRYPT_C_RETURN_IF_ERROR(CheckOutArgs(out, out_len, max_out_len));
+    OutputGuard guard(out, out_len, max_out_len);
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(path, "path"));
+    mscrypt::Options o;
+    MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+    MappedFile file;
+    MSCRYPT_C_RETURN_IF_ERROR(Report(file.Open(path)));
+    return DecryptViewInto(key, file.view(), mode, o, out, out_len, max_out_len, guard);
+  });
+}
+
+// ---- Incremental file writer ----
+
+mscrypt_status mscrypt_file_writer_new(mscrypt_file_writer** out_writer, const mscrypt_key* key,
+                                       mscrypt_mode mode, const char* dst_path, const mscrypt_options* opts) {
+  return Guard([&] {
+    if (out_writer == nullptr) return InvalidArg("out_writer is NULL");
+    *out_writer = nullptr;
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(dst_path, "destination path"));
+    mscrypt::Options o;
+    MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+    auto w = mscrypt::EncryptingFileWriter::Create(dst_path, key->bytes, ToMode(mode), o);
+    if (!w.ok()) return Report(w.status());
+    std::unique_ptr<mscrypt_file_writer> handle(new mscrypt_file_writer());
+    handle->writer = std::move(w).value();
+    *out_writer = handle.release();
+    return MSCRYPT_OK;
+  });
+}
+
+mscrypt_status mscrypt_file_writer_write(mscrypt_file_writer* writer, const uint8_t* in, size_t in_len) {
+  return Guard([&] {
+    if (writer == nullptr) return InvalidArg("writer is NULL");
+    if (BadInput(in, in_len)) return InvalidArg("in is NULL but in_len is not 0");
+    return Report(writer->writer->Write(ByteView(in, in_len)));
+  });
+}
+
+mscrypt_status mscrypt_file_writer_commit(mscrypt_file_writer* writer) {
+  return Guard([&] {
+    if (writer == nullptr) return InvalidArg("writer is NULL");
+    return Report(writer->writer->Commit());
+  });
+}
+
+uint64_t mscrypt_file_writer_bytes_written(const mscrypt_file_writer* writer) {
+  return writer == nullptr ? 0 : writer->writer->plaintext_bytes_written();
+}
+
+void mscrypt_file_writer_free(mscrypt_file_writer* writer) { delete writer; }
+
+// ---- Inspection ----
+
+mscrypt_status mscrypt_inspect(mscrypt_info** out_info, const uint8_t* in, size_t in_len, mscrypt_format format) {
+  return Guard([&] {
+    if (out_info == nullptr) return InvalidArg("out_info is NULL");
+    *out_info = nullptr;
+    if (BadInput(in, in_len)) return InvalidArg("in is NULL but in_len is not 0");
+    if (!ValidFormat(format)) return InvalidArg("format is not a known mscrypt_format");
+    auto info = mscrypt::Inspect(ByteView(in, in_len), static_cast<mscrypt::Format>(static_cast<int>(format)));
+    if (!info.ok()) return Report(info.status());
+    *out_info = new mscrypt_info{std::move(info).value()};
+    return MSCRYPT_OK;
+  });
+}
+
+mscrypt_status mscrypt_inspect_file(mscrypt_info** out_info, const char* path, mscrypt_format format) {
+  return Guard([&] {
+    if (out_info == nullptr) return InvalidArg("out_info is NULL");
+    *out_info = nullptr;
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(path, "path"));
+    if (!ValidFormat(format)) return InvalidArg("format is not a known mscrypt_format");
+    auto info = mscrypt::InspectFile(path, static_cast<mscrypt::Format>(static_cast<int>(format)));
+    if (!info.ok()) return Report(info.status());
+    *out_info = new mscrypt_info{std::move(info).value()};
+    return MSCRYPT_OK;
+  });
+}
+
+void mscrypt_info_free(mscrypt_info* info) { delete info; }
+
+int mscrypt_info_mode(const mscrypt_info* info, mscrypt_mode* out_mode) {
+  if (info == nullptr || !info->info.mode.has_value()) return 0;
+  if (out_mode != nullptr) *out_mode = static_cast<mscrypt_mode>(static_cast<int>(*info->info.mode));
+  return 1;
+}
+
+mscrypt_format mscrypt_info_format(const mscrypt_info* info) {
+  return info == nullptr ? MSCRYPT_FORMAT_CURRENT
+                         : static_cast<mscrypt_format>(static_cast<int>(info->info.format));
+}
+
+size_t mscrypt_info_num_blocks(const mscrypt_info* info) { return info == nullptr ? 0 : info->info.blocks.size(); }
+uint64_t mscrypt_info_container_size(const mscrypt_info* info) {
+  return info == nullptr ? 0 : info->info.container_size;
+}
+uint64_t mscrypt_info_plaintext_min(const mscrypt_info* info) {
+  return info == nullptr ? 0 : info->info.plaintext_size_min;
+}
+uint64_t mscrypt_info_plaintext_max(const mscrypt_info* info) {
+  return info == nullptr ? 0 : info->info.plaintext_size_max;
+}
+
+static const mscrypt::BlockInfo* BlockAt(const mscrypt_info* info, size_t i) {
+  if (info == nullptr || i >= info->info.blocks.size()) return nullptr;
+  return &info->info.blocks[i];
+}
+
+uint64_t mscrypt_info_block_offset(const mscrypt_info* info, size_t i) {
+  const mscrypt::BlockInfo* b = BlockAt(info, i);
+  return b == nullptr ? 0 : b->offset;
+}
+uint64_t mscrypt_info_block_size(const mscrypt_info* info, size_t i) {
+  const mscrypt::BlockInfo* b = BlockAt(info, i);
+  return b == nullptr ? 0 : b->size;
+}
+uint64_t mscrypt_info_block_ciphertext_size(const mscrypt_info* info, size_t i) {
+  const mscrypt::BlockInfo* b = BlockAt(info, i);
+  return b == nullptr ? 0 : b->ciphertext_size;
+}
+uint64_t mscrypt_info_block_plaintext_min(const mscrypt_info* info, size_t i) {
+  const mscrypt::BlockInfo* b = BlockAt(info, i);
+  return b == nullptr ? 0 : b->plaintext_size_min;
+}
+uint64_t mscrypt_info_block_plaintext_max(const mscrypt_info* info, size_t i) {
+  const mscrypt::BlockInfo* b = BlockAt(info, i);
+  return b == nullptr ? 0 : b->plaintext_size_max;
+}
+
+int mscrypt_detect_mode(mscrypt_mode* out_mode, const uint8_t* in, size_t in_len) {
+  if (in == nullptr) return 0;
+  const std::optional<mscrypt::Mode> m = mscrypt::DetectMode(ByteView(in, in_len));
+  if (!m.has_value()) return 0;
+  if (out_mode != nullptr) *out_mode = static_cast<mscrypt_mode>(static_cast<int>(*m));
+  return 1;
+}
+
+mscrypt_status mscrypt_is_encrypted_file(int* out_is_encrypted, const char* path) {
+  return Guard([&] {
+    if (out_is_encrypted == nullptr) return InvalidArg("out_is_encrypted is NULL");
+    *out_is_encrypted = 0;
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(path, "path"));
+    mscrypt::StatusOr<bool> r = mscrypt::IsEncryptedFile(path);
+    if (!r.ok()) return Report(r.status());
+    *out_is_encrypted = *r ? 1 : 0;
+    return MSCRYPT_OK;
+  });
+}
+
+// ---- Custom ciphers ----
+
+mscrypt_status mscrypt_sink_write(mscrypt_sink* sink, const uint8_t* in, size_t in_len) {
+  return Guard([&] {
+    if (sink == nullptr) return InvalidArg("sink is NULL");
+    if (BadInput(in, in_len)) return InvalidArg("in is NULL but in_len is not 0");
+    if (!sink->bytes.Append(in, in_len)) return Fail(MSCRYPT_ERR_NO_MEMORY, "cannot grow the output sink");
+    return MSCRYPT_OK;
+  });
+}
+
+mscrypt_status mscrypt_sink_reserve(mscrypt_sink* sink, size_t len) {
+  return Guard([&] {
+    if (sink == nullptr) return InvalidArg("sink is NULL");
+    if (!sink->bytes.Reserve(len)) return Fail(MSCRYPT_ERR_NO_MEMORY, "cannot grow the output sink");
+    return MSCRYPT_OK;
+  });
+}
+
+mscrypt_status mscrypt_encrypt_file_custom(const mscrypt_key* key, const char* src_path, const char* dst_path,
+                                           mscrypt_encrypt_cb encrypt, void* arg) {
+  return Guard([&] {
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(dst_path, "destination path"));
+    mscrypt_sink sink;
+    MSCRYPT_C_RETURN_IF_ERROR(RunCallback(key, src_path, encrypt, arg, &sink));
+    return Report(WriteFileAtomically(dst_path, ByteView(sink.bytes.data(), sink.bytes.size())));
+  });
+}
+
+mscrypt_status mscrypt_decrypt_file_custom(const mscrypt_key* key, const char* src_path, const char* dst_path,
+                                           mscrypt_decrypt_cb decrypt, void* arg) {
+  return Guard([&] {
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(dst_path, "destination path"));
+    mscrypt_sink sink;
+    MSCRYPT_C_RETURN_IF_ERROR(RunCallback(key, src_path, decrypt, arg, &sink));
+    return Report(WriteFileAtomically(dst_path, ByteView(sink.bytes.data(), sink.bytes.size())));
+  });
+}
+
+mscrypt_status mscrypt_decrypt_file_custom_alloc(const mscrypt_key* key, mscrypt_buffer** out,
+                                                 const char* src_path, mscrypt_decrypt_cb decrypt, void* arg) {
+  return Guard([&] {
+    if (out == nullptr) return InvalidArg("out is NULL");
+    *out = nullptr;
+    std::unique_ptr<mscrypt_buffer> buf(new mscrypt_buffer());
+    mscrypt_sink sink;
+    MSCRYPT_C_RETURN_IF_ERROR(RunCallback(key, src_path, decrypt, arg, &sink));
+    buf->own = std::move(sink.bytes);
+    buf->use_own = true;
+    *out = buf.release();
+    return MSCRYPT_OK;
+  });
+}
+
+}  // extern "C"
