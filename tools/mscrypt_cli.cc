@@ -1,0 +1,877 @@
+// mscrypt: command-line tool for MindSpore's encrypted model container.
+//
+// Built only on the C API (mscrypt/mscrypt.h), like zstd's programs/ on lib/, so the tool doubles
+// as a test that the C API is sufficient. It links libmscrypt.so (see tools/CMakeLists.txt).
+//
+// Exit status: 0 success; 1 failure (one "mscrypt: error: ..." line on stderr saying what to
+// check); 2 usage error. Key bytes and key hex never appear in any output: messages name flags,
+// positions and lengths only, and key buffers are wiped after use.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "mscrypt/mscrypt.h"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+constexpr uint64_t kProgressThreshold = uint64_t{64} << 20;  // 64 MiB
+
+// CliError unwinds to main(), running the wiping destructors on the way.
+struct CliError {
+  int exit_code;
+  std::string message;
+};
+
+[[noreturn]] void Usage(const std::string& message, const std::string& command) {
+  std::string hint = command.empty() ? "run 'mscrypt --help'" : "run 'mscrypt " + command + " --help'";
+  throw CliError{kExitUsage, message + " (" + hint + ")"};
+}
+
+[[noreturn]] void Failure(const std::string& message) { throw CliError{kExitFailure, message}; }
+
+void Warn(const std::string& message) { std::fprintf(stderr, "mscrypt: warning: %s\n", message.c_str()); }
+
+void SecureZero(void* p, size_t n) {
+  if (p == nullptr || n == 0) return;
+  static void* (*const volatile memset_v)(void*, int, size_t) = std::memset;
+  memset_v(p, 0, n);
+}
+
+// SecretBuf: fixed-capacity bytes (never reallocated, so no unwiped copies) wiped on destruction.
+class SecretBuf {
+ public:
+  explicit SecretBuf(size_t capacity) : data_(new uint8_t[capacity]), cap_(capacity) {}
+  ~SecretBuf() { SecureZero(data_.get(), cap_); }
+  SecretBuf(const SecretBuf&) = delete;
+  SecretBuf& operator=(const SecretBuf&) = delete;
+  uint8_t* data() { return data_.get(); }
+  size_t size() const { return size_; }
+  size_t capacity() const { return cap_; }
+  void set_size(size_t n) { size_ = n; }
+
+ private:
+  std::unique_ptr<uint8_t[]> data_;
+  size_t cap_;
+  size_t size_ = 0;
+};
+
+struct KeyDeleter {
+  void operator()(mscrypt_key* k) const { mscrypt_key_free(k); }
+};
+using KeyPtr = std::unique_ptr<mscrypt_key, KeyDeleter>;
+struct BufferDeleter {
+  void operator()(mscrypt_buffer* b) const { mscrypt_buffer_free(b); }
+};
+struct InfoDeleter {
+  void operator()(mscrypt_info* i) const { mscrypt_info_free(i); }
+};
+struct WriterDeleter {
+  void operator()(mscrypt_file_writer* w) const { mscrypt_file_writer_free(w); }
+};
+
+std::string LastError() {
+  std::string msg(mscrypt_last_error(nullptr, 0), '\0');
+  if (!msg.empty()) mscrypt_last_error(&msg[0], msg.size() + 1);
+  return msg;
+}
+
+// Hint: what to check for each failure code (one clause, appended to the error line).
+std::string Hint(mscrypt_status s, const std::string& detail) {
+  switch (s) {
+    case MSCRYPT_ERR_AUTH_FAILED:
+      return "check the key and --mode; if both are right, the file is corrupted or was altered";
+    case MSCRYPT_ERR_WRONG_MODE:
+      if (detail.find("pass mode") != std::string::npos) return "check --mode";
+      return "check --mode ('mscrypt inspect' shows the file's mode)";
+    case MSCRYPT_ERR_NOT_ENCRYPTED:
+      return "the file does not start with a MindSpore block magic; check that it is encrypted "
+             "(MindSpore 1.3-1.6 files need --legacy)";
+    case MSCRYPT_ERR_MALFORMED:
+      return "the file is damaged or is not a MindSpore encrypted file";
+    case MSCRYPT_ERR_TRUNCATED:
+      if (detail.find("incomplete") != std::string::npos) return std::string();  // the library said it
+      return "the file is incomplete; check for an interrupted copy or download";
+    case MSCRYPT_ERR_INVALID_ARGUMENT:
+      return "check the key length (AES-GCM/AES-CBC: 16, 24 or 32 bytes; SM4-CBC: 16) and the options";
+    case MSCRYPT_ERR_UNSUPPORTED:
+      return "the OpenSSL library mscrypt is linked with lacks this cipher";
+    case MSCRYPT_ERR_IO:
+      return detail.find("(check") != std::string::npos || detail.find("(free") != std::string::npos
+                 ? std::string()
+                 : "check the paths and permissions";
+    case MSCRYPT_ERR_NO_MEMORY:
+      return "not enough memory";
+    default:
+      return std::string();
+  }
+}
+
+// Check turns a failed C API call into a CliError carrying the library's detail and a hint.
+void Check(mscrypt_status s, const std::string& what) {
+  if (s == MSCRYPT_OK) return;
+  std::string detail = LastError();
+  if (detail.empty()) detail = mscrypt_status_name(s);
+  std::string msg = what + ": " + detail;
+  const std::string hint = Hint(s, detail);
+  if (!hint.empty()) msg += "; " + hint;
+  Failure(msg);
+}
+
+std::string Quote(const std::string& path) { return "'" + path + "'"; }
+
+// ---- Hex keys ---------------------------------------------------------------------------------
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// ParseHexKey decodes `hex` (either letter case) into `out`. Errors name the source and a
+// position, never a character of the key.
+void ParseHexKey(const char* hex, const std::string& source, SecretBuf* out, bool* has_upper) {
+  const size_t len = std::strlen(hex);
+  *has_upper = false;
+  if (len == 0) Failure("the hex key from " + source + " is empty; give the key as hex digits (two per byte)");
+  if (len % 2 != 0) {
+    Failure("the hex key from " + source + " has an odd number of digits (" + std::to_string(len) +
+            "); every byte needs two hex digits");
+  }
+  for (size_t i = 0; i < len; ++i) {
+    if (HexDigit(hex[i]) < 0) {
+      Failure("the hex key from " + source + " has a character that is not a hex digit at position " +
+              std::to_string(i + 1) + "; only 0-9, a-f and A-F are allowed");
+    }
+    if (hex[i] >= 'A' && hex[i] <= 'F') *has_upper = true;
+  }
+  if (len / 2 > out->capacity()) {
+    Failure("the hex key from " + source + " is " + std::to_string(len / 2) + " bytes; at most " +
+            std::to_string(out->capacity()) + " are allowed");
+  }
+  for (size_t i = 0; i < len / 2; ++i) {
+    out->data()[i] = static_cast<uint8_t>(HexDigit(hex[2 * i]) * 16 + HexDigit(hex[2 * i + 1]));
+  }
+  out->set_size(len / 2);
+}
+
+void WarnUppercase(const std::string& source) {
+  Warn("the hex key from " + source +
+       " has uppercase A-F; mscrypt decodes it correctly, but converter_lite and benchmark decode "
+       "uppercase hex differently (their Hex2ByteArray bug), so the same string typed there gives "
+       "another key; prefer lowercase hex");
+}
+
+KeyPtr MakeKey(SecretBuf& bytes) {
+  mscrypt_key* key = nullptr;
+  const mscrypt_status s = mscrypt_key_new(&key, bytes.data(), bytes.size());
+  SecureZero(bytes.data(), bytes.capacity());
+  Check(s, "cannot use the key");
+  return KeyPtr(key);
+}
+
+KeyPtr KeyFromHex(char* hex, const std::string& source) {
+  SecretBuf bytes(mscrypt_max_key_bytes());
+  bool upper = false;
+  ParseHexKey(hex, source, &bytes, &upper);
+  if (upper) WarnUppercase(source);
+  return MakeKey(bytes);
+}
+
+KeyPtr KeyFromFile(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    Failure("cannot open the key file " + Quote(path) + ": " + std::strerror(errno) + "; check --key-file");
+  }
+  SecretBuf bytes(mscrypt_max_key_bytes() + 1);
+  const size_t n = std::fread(bytes.data(), 1, bytes.capacity(), f);
+  const bool err = std::ferror(f) != 0;
+  std::fclose(f);
+  if (err) Failure("cannot read the key file " + Quote(path) + "; check --key-file");
+  if (n == 0) Failure("the key file " + Quote(path) + " is empty; it must hold the raw key bytes");
+  if (n > mscrypt_max_key_bytes()) {
+    Failure("the key file " + Quote(path) + " is longer than " + std::to_string(mscrypt_max_key_bytes()) +
+            " bytes; it must hold only the raw key bytes (16, 24 or 32 for AES, 16 for SM4)");
+  }
+  bytes.set_size(n);
+  return MakeKey(bytes);
+}
+
+// WipeArg overwrites a key given on the command line, so /proc/<pid>/cmdline stops showing it.
+void WipeArg(char* arg) { SecureZero(arg, std::strlen(arg)); }
+
+// ---- Argument parsing -------------------------------------------------------------------------
+
+// Args: "--name=value", "--name value", flags, positionals; "--" ends options.
+class Args {
+ public:
+  Args(const std::string& command, int argc, char** argv) : command_(command), argc_(argc), argv_(argv) {
+    bool options_done = false;
+    for (int i = 0; i < argc; ++i) {
+      char* a = argv[i];
+      if (options_done || a[0] != '-' || std::strcmp(a, "-") == 0) {
+        positionals_.push_back(a);
+        continue;
+      }
+      if (std::strcmp(a, "--") == 0) {
+        options_done = true;
+        continue;
+      }
+      Item item;
+      item.index = i;
+      char* eq = std::strchr(a, '=');
+      if (eq != nullptr) {
+        item.name.assign(a, eq);
+        item.value = eq + 1;
+        item.inline_value = true;
+      } else {
+        item.name = a;
+      }
+      items_.push_back(item);
+    }
+  }
+
+  // Value: the value of option `name` (nullptr if absent). Takes the next argument when the
+  // value was not given inline. Repeating an option is a usage error.
+  char* Value(const std::string& name) {
+    char* found = nullptr;
+    for (size_t i = 0; i < items_.size(); ++i) {
+      Item& it = items_[i];
+      if (it.name != name || it.is_value) continue;
+      if (found != nullptr || it.used) Usage(name + " is given more than once", command_);
+      it.used = true;
+      if (it.inline_value) {
+        found = it.value;
+      } else {
+        const int next = it.index + 1;
+        if (next >= argc_) Usage(name + " needs a value", command_);
+        found = argv_[next];
+        // The constructor filed the value as a positional, or as an option if it starts with '-';
+        // take it back from there (so it is never echoed as an "unknown option").
+        for (size_t p = 0; p < positionals_.size(); ++p) {
+          if (positionals_[p] == found) {
+            positionals_.erase(positionals_.begin() + static_cast<long>(p));
+            break;
+          }
+        }
+        for (Item& other : items_) {
+          if (other.index == next) other.is_value = true;
+        }
+      }
+    }
+    return found;
+  }
+
+  bool Flag(const std::string& name) {
+    bool found = false;
+    for (Item& it : items_) {
+      if (it.name != name || it.is_value) continue;
+      if (it.inline_value) Usage(name + " takes no value", command_);
+      it.used = true;
+      found = true;
+    }
+    return found;
+  }
+
+  // Finish: every option must have been consumed. Names only are echoed (a value may be a key).
+  void Finish() {
+    for (const Item& it : items_) {
+      if (!it.used && !it.is_value) Usage("unknown option " + it.name, command_);
+    }
+  }
+
+  const std::vector<char*>& positionals() const { return positionals_; }
+
+ private:
+  struct Item {
+    std::string name;
+    char* value = nullptr;
+    bool inline_value = false;
+    int index = -1;
+    bool used = false;
+    bool is_value = false;  // taken as the value of the option before it
+  };
+  std::string command_;
+  int argc_;
+  char** argv_;
+  std::vector<Item> items_;
+  std::vector<char*> positionals_;
+};
+
+mscrypt_mode ParseModeArg(const char* value, const std::string& flag, const std::string& command) {
+  mscrypt_mode mode = MSCRYPT_MODE_AES_GCM;
+  if (value == nullptr) return mode;
+  if (mscrypt_mode_parse(&mode, value) != MSCRYPT_OK) {
+    Usage("unknown " + flag + " value; use AES-GCM, AES-CBC or SM4-CBC (case-sensitive)", command);
+  }
+  return mode;
+}
+
+int ParseThreads(const char* value, const std::string& command) {
+  if (value == nullptr) return 0;
+  char* end = nullptr;
+  errno = 0;
+  const long n = std::strtol(value, &end, 10);
+  if (errno != 0 || end == value || *end != '\0' || n < 0 || n > 1024) {
+    Usage("--threads needs a whole number from 0 (one per core) to 1024", command);
+  }
+  return static_cast<int>(n);
+}
+
+// Keyed: the options shared by encrypt, decrypt and verify.
+struct Keyed {
+  KeyPtr key;
+  mscrypt_mode mode = MSCRYPT_MODE_AES_GCM;
+  mscrypt_options opts;
+};
+
+Keyed ParseKeyed(Args& args, const std::string& command, bool allow_legacy) {
+  Keyed k;
+  mscrypt_options_init(&k.opts);
+  char* hex = args.Value("--key-hex");
+  char* file = args.Value("--key-file");
+  char* env = args.Value("--key-env");
+  k.mode = ParseModeArg(args.Value("--mode"), "--mode", command);
+  k.opts.threads = ParseThreads(args.Value("--threads"), command);
+  const bool legacy = args.Flag("--legacy");
+  args.Finish();
+  if (legacy && !allow_legacy) Usage("--legacy is for reading only; mscrypt writes the current format", command);
+  const int sources = (hex != nullptr) + (file != nullptr) + (env != nullptr);
+  if (sources == 0) Usage("a key is needed: --key-hex HEX, --key-file PATH or --key-env VAR", command);
+  if (sources > 1) Usage("give the key once: only one of --key-hex, --key-file and --key-env", command);
+  if (legacy) {
+    k.opts.format = MSCRYPT_FORMAT_LEGACY;
+    Warn("--legacy: MindSpore 1.3-1.6 files have no integrity protection; a wrong key or an altered file "
+         "decrypts to garbage without any error");
+  }
+  if (hex != nullptr) {
+    k.key = KeyFromHex(hex, "--key-hex");
+    WipeArg(hex);
+  } else if (file != nullptr) {
+    k.key = KeyFromFile(file);
+  } else {
+    const char* value = std::getenv(env);
+    if (value == nullptr) Failure("the environment variable " + std::string(env) + " (--key-env) is not set");
+    std::string copy(value);  // our own copy, wiped below; the environment itself is not modified
+    k.key = KeyFromHex(&copy[0], "--key-env " + std::string(env));
+    SecureZero(&copy[0], copy.size());
+  }
+  Check(mscrypt_key_check(k.key.get(), k.mode), std::string("the key cannot be used with ") + mscrypt_mode_name(k.mode));
+  return k;
+}
+
+void NeedPositionals(const Args& args, size_t n, const char* names, const std::string& command) {
+  if (args.positionals().size() < n) Usage(std::string("expected ") + names, command);
+  if (args.positionals().size() > n) {
+    // Not echoed: a misplaced argument may be a key.
+    Usage("unexpected extra argument #" + std::to_string(n + 1) + "; expected " + names, command);
+  }
+}
+
+// ---- Progress -----------------------------------------------------------------------------------
+
+uint64_t FileSize(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return 0;
+  return static_cast<uint64_t>(st.st_size);
+}
+
+std::string HumanSize(uint64_t n) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(n);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+// Progress: a status line on stderr for inputs over 64 MiB when stderr is a terminal. With
+// Update() it shows a percentage; otherwise (calls that run inside the library) a ticker thread
+// shows the elapsed time.
+class Progress {
+ public:
+  Progress(const std::string& verb, const std::string& path, uint64_t total, bool ticker)
+      : verb_(verb), path_(path), total_(total),
+        enabled_(total > kProgressThreshold && ::isatty(STDERR_FILENO) == 1),
+        start_(std::chrono::steady_clock::now()) {
+    if (!enabled_) return;
+    Draw(0);
+    if (ticker) thread_ = std::thread([this] { Tick(); });
+  }
+  ~Progress() {
+    if (!enabled_) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    std::fprintf(stderr, "\r\033[K");
+    std::fflush(stderr);
+  }
+  void Update(uint64_t done) {
+    if (enabled_) Draw(done);
+  }
+
+ private:
+  void Draw(uint64_t done) {
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start_).count();
+    if (done > 0) {
+      std::fprintf(stderr, "\r\033[Kmscrypt: %s %s: %3d%% of %s, %llds", verb_.c_str(), path_.c_str(),
+                   static_cast<int>(done * 100 / total_), HumanSize(total_).c_str(), static_cast<long long>(secs));
+    } else {
+      std::fprintf(stderr, "\r\033[Kmscrypt: %s %s (%s): %llds", verb_.c_str(), path_.c_str(),
+                   HumanSize(total_).c_str(), static_cast<long long>(secs));
+    }
+    std::fflush(stderr);
+  }
+  void Tick() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) Draw(0);
+  }
+
+  std::string verb_, path_;
+  uint64_t total_;
+  bool enabled_;
+  std::chrono::steady_clock::time_point start_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+};
+
+// ---- Commands -----------------------------------------------------------------------------------
+
+const char kKeyHelp[] =
+    "Key (exactly one):\n"
+    "  --key-hex HEX    key as hex digits, either letter case (two per byte)\n"
+    "  --key-file PATH  file holding the raw key bytes\n"
+    "  --key-env VAR    environment variable holding the key as hex\n"
+    "Keys are 16, 24 or 32 bytes for AES-GCM/AES-CBC and 16 for SM4-CBC. A key is never printed.\n";
+
+const char kModeHelp[] =
+    "  --mode MODE      AES-GCM (default), AES-CBC or SM4-CBC, as MindSpore's enc_mode/dec_mode.\n"
+    "                   AES-CBC and SM4-CBC are NOT authenticated: a wrong key is caught only by\n"
+    "                   the padding check, and changes to the file are not detected.\n"
+    "  --threads N      worker threads; 0 (default) = one per core\n";
+
+int CmdEncrypt(Args& args) {
+  Keyed k = ParseKeyed(args, "encrypt", false);
+  NeedPositionals(args, 2, "IN OUT", "encrypt");
+  const std::string in = args.positionals()[0], out = args.positionals()[1];
+  const uint64_t size = FileSize(in);
+  const std::string what = "cannot encrypt " + Quote(in) + " to " + Quote(out);
+  if (size > kProgressThreshold && ::isatty(STDERR_FILENO) == 1) {
+    // Feed the incremental writer ourselves so the progress line can show a percentage.
+    FILE* f = std::fopen(in.c_str(), "rb");
+    if (f == nullptr) Failure(what + ": cannot open " + Quote(in) + ": " + std::strerror(errno) + "; check the path");
+    std::unique_ptr<FILE, int (*)(FILE*)> closer(f, std::fclose);
+    mscrypt_file_writer* raw = nullptr;
+    Check(mscrypt_file_writer_new(&raw, k.key.get(), k.mode, out.c_str(), &k.opts), what);
+    std::unique_ptr<mscrypt_file_writer, WriterDeleter> writer(raw);
+    SecretBuf chunk(size_t{8} << 20);  // plaintext: wiped on exit
+    Progress progress("encrypting", in, size, false);
+    uint64_t done = 0;
+    for (;;) {
+      const size_t n = std::fread(chunk.data(), 1, chunk.capacity(), f);
+      if (n > 0) Check(mscrypt_file_writer_write(writer.get(), chunk.data(), n), what);
+      done += n;
+      progress.Update(done);
+      if (n < chunk.capacity()) break;
+    }
+    if (std::ferror(f)) Failure(what + ": cannot read " + Quote(in) + "; check the file");
+    Check(mscrypt_file_writer_commit(writer.get()), what);
+    return kExitOk;
+  }
+  Check(mscrypt_encrypt_file(k.key.get(), k.mode, in.c_str(), out.c_str(), &k.opts), what);
+  return kExitOk;
+}
+
+int CmdDecrypt(Args& args) {
+  Keyed k = ParseKeyed(args, "decrypt", true);
+  NeedPositionals(args, 2, "IN OUT", "decrypt");
+  const std::string in = args.positionals()[0], out = args.positionals()[1];
+  Progress progress("decrypting", in, FileSize(in), true);
+  Check(mscrypt_decrypt_file(k.key.get(), k.mode, in.c_str(), out.c_str(), &k.opts),
+        "cannot decrypt " + Quote(in));
+  return kExitOk;
+}
+
+int CmdVerify(Args& args) {
+  Keyed k = ParseKeyed(args, "verify", true);
+  NeedPositionals(args, 1, "IN", "verify");
+  const std::string in = args.positionals()[0];
+  mscrypt_status s;
+  {
+    Progress progress("verifying", in, FileSize(in), true);
+    s = mscrypt_verify_file(k.key.get(), k.mode, in.c_str(), &k.opts);
+  }
+  Check(s, "verification of " + Quote(in) + " failed");
+  const char* what = k.opts.format == MSCRYPT_FORMAT_LEGACY
+                         ? "structure only: legacy files cannot be authenticated"
+                     : k.mode == MSCRYPT_MODE_AES_GCM ? "every block authenticated"
+                                                      : "padding checked only: CBC modes are not authenticated";
+  std::printf("%s: OK (%s, %s)\n", in.c_str(), mscrypt_mode_name(k.mode), what);
+  return kExitOk;
+}
+
+std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+int CmdInspect(Args& args) {
+  const bool json = args.Flag("--json");
+  const bool legacy = args.Flag("--legacy");
+  args.Finish();
+  NeedPositionals(args, 1, "IN", "inspect");
+  const std::string in = args.positionals()[0];
+  const mscrypt_format format = legacy ? MSCRYPT_FORMAT_LEGACY : MSCRYPT_FORMAT_CURRENT;
+  mscrypt_info* raw = nullptr;
+  Check(mscrypt_inspect_file(&raw, in.c_str(), format), "cannot inspect " + Quote(in));
+  std::unique_ptr<mscrypt_info, InfoDeleter> info(raw);
+  mscrypt_mode mode = MSCRYPT_MODE_AES_GCM;
+  const bool known = mscrypt_info_mode(info.get(), &mode) == 1;
+  const size_t n = mscrypt_info_num_blocks(info.get());
+  const uint64_t pmin = mscrypt_info_plaintext_min(info.get()), pmax = mscrypt_info_plaintext_max(info.get());
+  const bool authenticated = !legacy && known && mode == MSCRYPT_MODE_AES_GCM;
+  if (json) {
+    std::string s = "{\"file\": " + JsonString(in) + ", \"format\": \"" + mscrypt_format_name(format) + "\"" +
+                    ", \"mode\": " + (known ? "\"" + std::string(mscrypt_mode_name(mode)) + "\"" : "null") +
+                    ", \"authenticated\": " + (authenticated ? "true" : "false") +
+                    ", \"container_size\": " + std::to_string(mscrypt_info_container_size(info.get())) +
+                    ", \"block_count\": " + std::to_string(n) +
+                    ", \"plaintext_size_min\": " + std::to_string(pmin) +
+                    ", \"plaintext_size_max\": " + std::to_string(pmax) + ", \"blocks\": [";
+    for (size_t i = 0; i < n; ++i) {
+      s += std::string(i ? ", " : "") + "{\"index\": " + std::to_string(i) +
+           ", \"offset\": " + std::to_string(mscrypt_info_block_offset(info.get(), i)) +
+           ", \"size\": " + std::to_string(mscrypt_info_block_size(info.get(), i)) +
+           ", \"ciphertext_size\": " + std::to_string(mscrypt_info_block_ciphertext_size(info.get(), i)) +
+           ", \"plaintext_size_min\": " + std::to_string(mscrypt_info_block_plaintext_min(info.get(), i)) +
+           ", \"plaintext_size_max\": " + std::to_string(mscrypt_info_block_plaintext_max(info.get(), i)) + "}";
+    }
+    s += "]}";
+    std::printf("%s\n", s.c_str());
+    return kExitOk;
+  }
+  std::printf("file:           %s\n", in.c_str());
+  std::printf("format:         %s\n", legacy ? "legacy (MindSpore 1.3-1.6; no integrity protection)"
+                                            : "current (MindSpore 1.7+)");
+  if (known) {
+    std::printf("mode:           %s (%s)\n", mscrypt_mode_name(mode),
+                authenticated ? "authenticated" : "NOT authenticated");
+  } else {
+    std::printf("mode:           %s\n", n == 0 ? "unknown (empty file)" : "AES-GCM or AES-CBC (legacy files share one magic)");
+  }
+  std::printf("container size: %llu bytes\n", static_cast<unsigned long long>(mscrypt_info_container_size(info.get())));
+  std::printf("blocks:         %zu\n", n);
+  if (pmin == pmax) {
+    std::printf("plaintext size: %llu bytes\n", static_cast<unsigned long long>(pmin));
+  } else {
+    std::printf("plaintext size: %llu to %llu bytes (padding hides the exact size without the key)\n",
+                static_cast<unsigned long long>(pmin), static_cast<unsigned long long>(pmax));
+  }
+  if (n > 0) std::printf("%8s %14s %12s %12s %s\n", "block", "offset", "size", "ciphertext", "plaintext");
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t a = mscrypt_info_block_plaintext_min(info.get(), i), b = mscrypt_info_block_plaintext_max(info.get(), i);
+    std::string pt = a == b ? std::to_string(a) : std::to_string(a) + "-" + std::to_string(b);
+    std::printf("%8zu %14llu %12llu %12llu %s\n", i, static_cast<unsigned long long>(mscrypt_info_block_offset(info.get(), i)),
+                static_cast<unsigned long long>(mscrypt_info_block_size(info.get(), i)),
+                static_cast<unsigned long long>(mscrypt_info_block_ciphertext_size(info.get(), i)), pt.c_str());
+  }
+  return kExitOk;
+}
+
+// ConvertOutputPath: OUT as given when its file name has an extension; otherwise ".mindir" is
+// appended (converter_lite appends ".ms", but convert only re-keys the MindIR container, so the
+// output is still a MindIR).
+std::string ConvertOutputPath(const std::string& out) {
+  const size_t slash = out.find_last_of('/');
+  const std::string base = slash == std::string::npos ? out : out.substr(slash + 1);
+  const size_t dot = base.find_last_of('.');
+  if (dot != std::string::npos && dot > 0 && dot + 1 < base.size()) return out;
+  return out + ".mindir";
+}
+
+int CmdConvert(Args& args) {
+  const std::string cmd = "convert";
+  char* fmk = args.Value("--fmk");
+  char* model = args.Value("--modelFile");
+  char* output = args.Value("--outputFile");
+  char* dkey_hex = args.Value("--decryptKey");
+  char* dmode_arg = args.Value("--decryptMode");
+  char* ekey_hex = args.Value("--encryptKey");
+  char* encryption_arg = args.Value("--encryption");
+  const int threads = ParseThreads(args.Value("--threads"), cmd);
+  const bool legacy = args.Flag("--legacy");
+  args.Finish();
+  if (!args.positionals().empty()) Usage("convert takes only --flag=value options", cmd);
+  if (fmk == nullptr) Usage("--fmk=MINDIR is required", cmd);
+  if (std::strcmp(fmk, "MINDIR") != 0) {
+    Usage("only --fmk=MINDIR is supported: mscrypt re-encrypts MindIR files, it does not convert models", cmd);
+  }
+  if (model == nullptr || model[0] == '\0') Usage("--modelFile=IN is required", cmd);
+  if (output == nullptr || output[0] == '\0') Usage("--outputFile=OUT is required", cmd);
+  bool encryption = true;  // converter_lite's default
+  if (encryption_arg != nullptr) {
+    if (std::strcmp(encryption_arg, "true") == 0) {
+      encryption = true;
+    } else if (std::strcmp(encryption_arg, "false") == 0) {
+      encryption = false;
+    } else {
+      Usage("--encryption must be true or false", cmd);
+    }
+  }
+  const mscrypt_mode dmode = ParseModeArg(dmode_arg, "--decryptMode", cmd);
+  if (encryption && ekey_hex == nullptr) {
+    Usage("--encryption is true and --encryptKey must be set; if you don't need model encryption, "
+          "set --encryption=false",
+          cmd);
+  }
+  if (!encryption && ekey_hex != nullptr) Usage("--encryptKey is given but --encryption=false", cmd);
+  if (!encryption && dkey_hex == nullptr) {
+    Usage("nothing to do: without --decryptKey and with --encryption=false the output would be a copy", cmd);
+  }
+  if (dkey_hex == nullptr && (dmode_arg != nullptr || legacy)) {
+    Usage("--decryptMode and --legacy need --decryptKey", cmd);
+  }
+
+  mscrypt_options opts;
+  mscrypt_options_init(&opts);
+  opts.threads = threads;
+  if (legacy) {
+    opts.format = MSCRYPT_FORMAT_LEGACY;
+    Warn("--legacy: MindSpore 1.3-1.6 files have no integrity protection; a wrong key or an altered file "
+         "decrypts to garbage without any error");
+  }
+  KeyPtr dkey, ekey;
+  if (dkey_hex != nullptr) {
+    dkey = KeyFromHex(dkey_hex, "--decryptKey");
+    WipeArg(dkey_hex);
+    Check(mscrypt_key_check(dkey.get(), dmode), "--decryptKey cannot be used with " + std::string(mscrypt_mode_name(dmode)));
+  }
+  if (ekey_hex != nullptr) {
+    ekey = KeyFromHex(ekey_hex, "--encryptKey");
+    WipeArg(ekey_hex);
+    // converter_lite accepts exactly 16 bytes, and the Lite device runtime decrypts only AES-128-GCM.
+    if (mscrypt_key_len(ekey.get()) != 16) {
+      Failure("--encryptKey must be 16 bytes (32 hex digits), as converter_lite requires; got " +
+              std::to_string(mscrypt_key_len(ekey.get())) + " bytes");
+    }
+  }
+  const std::string in = model;
+  const std::string out = ConvertOutputPath(output);
+  if (out != output) std::fprintf(stderr, "mscrypt: note: writing %s (OUT had no extension)\n", out.c_str());
+  const std::string what = "cannot convert " + Quote(in);
+
+  if (dkey && encryption) {
+    // Decrypt into memory, re-encrypt from memory: the plaintext never touches the disk.
+    mscrypt_buffer* raw = nullptr;
+    {
+      Progress progress("decrypting", in, FileSize(in), true);
+      Check(mscrypt_decrypt_file_alloc(dkey.get(), &raw, dmode, in.c_str(), &opts), what);
+    }
+    std::unique_ptr<mscrypt_buffer, BufferDeleter> plain(raw);  // wiped when freed
+    Progress progress("encrypting", in, mscrypt_buffer_len(plain.get()), true);
+    Check(mscrypt_encrypt_to_file(ekey.get(), MSCRYPT_MODE_AES_GCM, out.c_str(), mscrypt_buffer_data(plain.get()),
+                                  mscrypt_buffer_len(plain.get()), &opts),
+          what);
+  } else if (dkey) {
+    Progress progress("decrypting", in, FileSize(in), true);
+    Check(mscrypt_decrypt_file(dkey.get(), dmode, in.c_str(), out.c_str(), &opts), what);
+  } else {
+    int encrypted = 0;
+    Check(mscrypt_is_encrypted_file(&encrypted, in.c_str()), what);
+    if (encrypted) {
+      Failure(what + ": the input is already encrypted; pass --decryptKey (and --decryptMode if not AES-GCM)");
+    }
+    Progress progress("encrypting", in, FileSize(in), true);
+    Check(mscrypt_encrypt_file(ekey.get(), MSCRYPT_MODE_AES_GCM, in.c_str(), out.c_str(), &opts), what);
+  }
+  return kExitOk;
+}
+
+// ---- Command table ----------------------------------------------------------------------------
+//
+// A new command (e.g. "ckpt-list" for checkpoint listing, once the C API has mscrypt_ckpt_*) is
+// one entry here plus its handler and help text.
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(Args&);
+};
+
+std::string EncryptHelp() {
+  return std::string(
+             "usage: mscrypt encrypt IN OUT (--key-hex HEX | --key-file PATH | --key-env VAR) [--mode MODE] [--threads N]\n\n"
+             "Encrypt the file IN into OUT in MindSpore's container format (MindSpore 1.7+ can load it with\n"
+             "the same key and mode). OUT is replaced atomically; on failure it is left untouched.\n\n") +
+         kKeyHelp + "Options:\n" + kModeHelp;
+}
+
+std::string DecryptHelp() {
+  return std::string(
+             "usage: mscrypt decrypt IN OUT (--key-hex HEX | --key-file PATH | --key-env VAR) [--mode MODE] [--threads N] [--legacy]\n\n"
+             "Decrypt the MindSpore-encrypted file IN (.ckpt, .mindir, .ms, weight files) into OUT. Every block\n"
+             "is checked before OUT appears; on failure OUT is left untouched and no plaintext is written.\n\n") +
+         kKeyHelp + "Options:\n" + kModeHelp +
+         "  --legacy         read MindSpore 1.3-1.6 files (no integrity protection; name the mode)\n";
+}
+
+std::string VerifyHelp() {
+  return std::string(
+             "usage: mscrypt verify IN (--key-hex HEX | --key-file PATH | --key-env VAR) [--mode MODE] [--threads N] [--legacy]\n\n"
+             "Check every block of IN with the key and write nothing. AES-GCM blocks are authenticated; CBC\n"
+             "modes get a padding check only. Prints one OK line on success.\n\n") +
+         kKeyHelp + "Options:\n" + kModeHelp + "  --legacy         read MindSpore 1.3-1.6 files\n";
+}
+
+std::string InspectHelp() {
+  return "usage: mscrypt inspect IN [--json] [--legacy]\n\n"
+         "Show the block structure of IN without a key: mode, block count, block sizes, container size\n"
+         "and the plaintext size (exact for AES-GCM, a range for CBC modes).\n\n"
+         "Options:\n"
+         "  --json           one JSON object: file, format, mode (null if unknown), authenticated,\n"
+         "                   container_size, block_count, plaintext_size_min/max, blocks[]\n"
+         "  --legacy         read as a MindSpore 1.3-1.6 file\n";
+}
+
+std::string ConvertHelp() {
+  return "usage: mscrypt convert --fmk=MINDIR --modelFile=IN --outputFile=OUT [--decryptKey=HEX]\n"
+         "                       [--decryptMode=MODE] [--encryptKey=HEX] [--encryption=true|false]\n"
+         "                       [--threads=N] [--legacy]\n\n"
+         "Re-key a MindIR file with converter_lite's flag names: decrypt IN (with --decryptKey), then\n"
+         "encrypt it with AES-GCM under --encryptKey, as converter_lite does for its output. The model is\n"
+         "not converted: the output is the same MindIR, re-encrypted.\n\n"
+         "  --fmk=MINDIR          required; the only supported input framework\n"
+         "  --decryptKey=HEX      key of an encrypted IN (omit for a plaintext IN)\n"
+         "  --decryptMode=MODE    AES-GCM (default), AES-CBC or SM4-CBC\n"
+         "  --encryptKey=HEX      output key, exactly 16 bytes (32 hex digits) like converter_lite\n"
+         "  --encryption=BOOL     true (default, like converter_lite's source): encrypt the output;\n"
+         "                        false: write the decrypted plaintext MindIR\n\n"
+         "Output name: OUT is used as given when its file name has an extension; otherwise '.mindir' is\n"
+         "appended (converter_lite would append '.ms', but this output is still a MindIR).\n"
+         "With --encryption=true the plaintext stays in memory and never touches the disk. OUT is\n"
+         "replaced atomically and left untouched on failure.\n\n"
+         "Hex keys are decoded correctly in either letter case. converter_lite decodes uppercase A-F\n"
+         "wrongly, so mscrypt warns about uppercase keys: typed into converter_lite they give another key.\n";
+}
+
+int RunCommand(const Command& c, const std::string& help, int argc, char** argv) {
+  for (int i = 0; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--") == 0) break;
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      std::printf("%s", help.c_str());
+      return kExitOk;
+    }
+  }
+  Args args(c.name, argc, argv);
+  return c.run(args);
+}
+
+const Command kCommands[] = {
+    {"encrypt", "encrypt a file", CmdEncrypt},
+    {"decrypt", "decrypt a file", CmdDecrypt},
+    {"verify", "check a file with its key, write nothing", CmdVerify},
+    {"inspect", "show the block structure (no key needed)", CmdInspect},
+    {"convert", "re-key a MindIR file with converter_lite's flags", CmdConvert},
+};
+
+std::string HelpFor(const std::string& name) {
+  if (name == "encrypt") return EncryptHelp();
+  if (name == "decrypt") return DecryptHelp();
+  if (name == "verify") return VerifyHelp();
+  if (name == "inspect") return InspectHelp();
+  if (name == "convert") return ConvertHelp();
+  return std::string();
+}
+
+void PrintToolHelp() {
+  std::printf(
+      "usage: mscrypt COMMAND [ARGS]   (mscrypt COMMAND --help for details)\n\n"
+      "Read and write MindSpore's encrypted model container (.ckpt, .mindir, .ms; MindSpore 1.7+, and\n"
+      "1.3-1.6 with --legacy).\n\nCommands:\n");
+  for (const Command& c : kCommands) std::printf("  %-9s %s\n", c.name, c.summary);
+  std::printf(
+      "\nOptions:\n"
+      "  --help       show this help\n"
+      "  --version    show the version\n\n"
+      "Exit status: 0 success, 1 failure (one 'mscrypt: error:' line on stderr), 2 usage error.\n"
+      "Progress is shown on stderr for inputs over 64 MiB when stderr is a terminal.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    if (argc < 2) {
+      PrintToolHelp();
+      return kExitUsage;
+    }
+    const std::string first = argv[1];
+    if (first == "--help" || first == "-h" || first == "help") {
+      if (first == "help" && argc > 2 && !HelpFor(argv[2]).empty()) {
+        std::printf("%s", HelpFor(argv[2]).c_str());
+      } else {
+        PrintToolHelp();
+      }
+      return kExitOk;
+    }
+    if (first == "--version" || first == "-V") {
+      std::printf("mscrypt %s (library %s)\n", MSCRYPT_VERSION_STRING, mscrypt_version_string());
+      return kExitOk;
+    }
+    for (const Command& c : kCommands) {
+      if (first == c.name) return RunCommand(c, HelpFor(c.name), argc - 2, argv + 2);
+    }
+    // Not echoed: a mistyped command line may start with a key.
+    if (first[0] == '-') Usage("unknown option before the command", "");
+    Usage("unknown command; use encrypt, decrypt, verify, inspect or convert", "");
+  } catch (const CliError& e) {
+    std::fprintf(stderr, "mscrypt: error: %s\n", e.message.c_str());
+    return e.exit_code;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "mscrypt: error: out of memory\n");
+    return kExitFailure;
+  }
+}
