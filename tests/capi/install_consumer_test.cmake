@@ -1,0 +1,73 @@
+# ctest script: install mscrypt into a temporary prefix, then build and run a consumer through
+# find_package(mscrypt) (shared and static targets) and through pkg-config, and run the installed
+# CLI (checks its RPATH). Inputs: BUILD_DIR WORK_DIR CONSUMER_DIR GENERATOR C_COMPILER CXX_COMPILER
+# LIBDIR HAS_STATIC HAS_CLI BUILD_TYPE.
+cmake_minimum_required(VERSION 3.16)
+
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    string(REPLACE ";" " " cmd "${ARGN}")
+    message(FATAL_ERROR "FAILED (${rc}): ${cmd}\n${out}\n${err}")
+  endif()
+  set(RUN_OUTPUT "${out}" PARENT_SCOPE)
+endfunction()
+
+set(PREFIX ${WORK_DIR}/prefix)
+file(REMOVE_RECURSE ${WORK_DIR})
+file(MAKE_DIRECTORY ${WORK_DIR})
+
+set(config_args)
+if(BUILD_TYPE)
+  set(config_args --config ${BUILD_TYPE})
+endif()
+run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${PREFIX} --component mscrypt ${config_args})
+if(HAS_CLI)
+  run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${PREFIX} --component mscrypt_cli ${config_args})
+endif()
+
+foreach(f include/mscrypt/mscrypt.h ${LIBDIR}/libmscrypt.so ${LIBDIR}/cmake/mscrypt/mscryptConfig.cmake
+          ${LIBDIR}/cmake/mscrypt/mscryptConfigVersion.cmake ${LIBDIR}/pkgconfig/mscrypt.pc)
+  if(NOT EXISTS ${PREFIX}/${f})
+    message(FATAL_ERROR "not installed: ${f}")
+  endif()
+endforeach()
+file(GLOB cxx_headers ${PREFIX}/include/mscrypt/*.h)
+list(LENGTH cxx_headers n_headers)
+if(NOT n_headers EQUAL 1)
+  message(FATAL_ERROR "only mscrypt.h should be installed, found: ${cxx_headers}")
+endif()
+
+# 1. find_package(mscrypt)
+run(${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/consumer-build -G ${GENERATOR}
+    -DCMAKE_PREFIX_PATH=${PREFIX} -DCMAKE_C_COMPILER=${C_COMPILER} -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
+    -DCMAKE_BUILD_TYPE=Release)
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/consumer-build)
+run(${WORK_DIR}/consumer-build/consumer)
+message(STATUS "find_package, shared: ${RUN_OUTPUT}")
+if(HAS_STATIC)
+  run(${WORK_DIR}/consumer-build/consumer_static)
+  message(STATUS "find_package, static: ${RUN_OUTPUT}")
+endif()
+
+# 2. pkg-config (the .pc file is relocatable, so the temporary prefix works as is)
+find_program(PKG_CONFIG NAMES pkg-config pkgconf)
+if(PKG_CONFIG)
+  run(${CMAKE_COMMAND} -E env PKG_CONFIG_PATH=${PREFIX}/${LIBDIR}/pkgconfig ${PKG_CONFIG} --cflags --libs mscrypt)
+  string(STRIP "${RUN_OUTPUT}" flags)
+  separate_arguments(flags UNIX_COMMAND "${flags}")
+  run(${CMAKE_COMMAND} -E env PKG_CONFIG_PATH=${PREFIX}/${LIBDIR}/pkgconfig ${PKG_CONFIG} --variable=libdir mscrypt)
+  string(STRIP "${RUN_OUTPUT}" pc_libdir)
+  run(${C_COMPILER} -std=c99 ${CONSUMER_DIR}/main.c ${flags} -Wl,-rpath,${pc_libdir} -o ${WORK_DIR}/consumer-pc)
+  run(${WORK_DIR}/consumer-pc)
+  message(STATUS "pkg-config: ${RUN_OUTPUT}")
+else()
+  message(FATAL_ERROR "pkg-config not found; install pkg-config or pkgconf")
+endif()
+
+# 3. The installed CLI finds the installed library through its RPATH.
+if(HAS_CLI)
+  run(${PREFIX}/bin/mscrypt --version)
+  message(STATUS "installed CLI: ${RUN_OUTPUT}")
+endif()
+file(REMOVE_RECURSE ${WORK_DIR})
