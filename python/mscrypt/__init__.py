@@ -31,6 +31,7 @@ from ._container import (
     is_mode_available,
     verify_file,
 )
+from ._mindir import ExternalData, MindIR, ParameterInfo, TensorSpec, export_mindir, load_mindir
 
 __version__ = "0.1.0"
 
@@ -38,14 +39,18 @@ __all__ = [
     "AuthenticationError",
     "CheckpointTensor",
     "Error",
+    "ExternalData",
     "FileError",
     "FormatError",
     "InternalError",
     "InvalidArgumentError",
     "InvalidTag",
     "MalformedError",
+    "MindIR",
     "NotEncryptedError",
     "OutOfMemoryError",
+    "ParameterInfo",
+    "TensorSpec",
     "TruncatedError",
     "UnsupportedError",
     "WrongModeError",
@@ -53,10 +58,12 @@ __all__ = [
     "decrypt_file",
     "encrypt",
     "encrypt_file",
+    "export_mindir",
     "inspect",
     "is_cipher_file",
     "is_mode_available",
     "load_checkpoint",
+    "load_mindir",
     "save_checkpoint",
     "verify_file",
 ]
