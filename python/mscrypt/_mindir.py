@@ -9,7 +9,9 @@ directory and encrypted with the same key and mode (docs/mindspore-format.md §4
 Differences from MindSpore, all deliberate:
 
 * A callable ``dec_mode`` receives the **whole** key, zero bytes included (MindSpore 2.7 cuts it
-  at the first NUL). A callable ``enc_mode`` gets the whole key in both.
+  at the first NUL). A callable ``enc_mode`` gets the whole key in both. The callable gets the
+  key as a ``bytes`` copy, which mscrypt cannot wipe; string modes copy the key into wiped
+  native memory only.
 * With a callable, external weight files work too: every file (graph and each whole ``data_N``)
   goes through the callable. MindSpore refuses this combination on export (TypeError) and cannot
   find the weight files on load, so such exports are readable by mscrypt only.
@@ -27,6 +29,7 @@ from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Union
 import numpy as np
 
 from . import _mscrypt
+from ._errors import InvalidArgumentError
 
 BytesLike = Union[bytes, bytearray, memoryview]
 PathLike = Union[str, "os.PathLike[str]"]
@@ -235,6 +238,13 @@ def _graph_of(model: Any, threads: int) -> Any:
     if isinstance(model, (bytes, bytearray, memoryview)):
         return _mscrypt.mindir_parse(model, None, None, threads)
     if isinstance(model, str) or hasattr(model, "__fspath__"):
-        return load_mindir(model, threads=threads)._graph
+        try:
+            return load_mindir(model, threads=threads)._graph
+        except InvalidArgumentError as e:
+            if "encrypted" not in str(e):
+                raise
+            raise InvalidArgumentError(
+                f"{e}: model paths must be plain .mindir files; load an encrypted one with "
+                "load_mindir(path, dec_key, dec_mode) and pass the MindIR") from None
     raise TypeError("model must be a MindIR, plaintext ModelProto bytes or the path of a plain .mindir file, "
                     f"not {type(model).__name__}")

@@ -166,6 +166,8 @@ def test_export_plain_and_from_bytes(tmp_path):
         mscrypt.export_mindir((GOLDEN / "ext_plain/net_graph.mindir").read_bytes(), tmp_path / "c")
     with pytest.raises(TypeError):
         mscrypt.export_mindir(12, tmp_path / "d")
+    with pytest.raises(mscrypt.InvalidArgumentError, match="load_mindir"):
+        mscrypt.export_mindir(GOLDEN / "mindir_aes_gcm_128.mindir", tmp_path / "e")
 
 
 def test_export_callable_whole_key_and_as_is(tmp_path):

@@ -230,7 +230,10 @@ struct MindIRExportResult {
 //     little-endian) followed by the payloads in ref_key order, each padded with zeros to a
 //     multiple of 64; encrypted the way MindSpore does it: Encrypt(header) followed by
 //     Encrypt(padded payload) per parameter (64 MiB blocks within a payload). external_data
-//     offsets are plaintext offsets (the first is 64).
+//     offsets are plaintext offsets (the first is 64). Other files already in the variables
+//     directory are left alone (MindSpore deletes the directory first); the weight files are
+//     written before the graph file, each atomically, so a failure part-way can leave new
+//     weight files next to an old graph file, never a partially written file.
 StatusOr<MindIRExportResult> ExportMindIR(const Graph& graph, const std::string& file_name,
                                           const MindIRExportOptions& options = {});
 
