@@ -1,0 +1,172 @@
+"""Checkpoints: MindSpore 2.7.1 <-> mscrypt, every mode and key length (issue #6, cases 1, 2, 5)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import msinterop_data as D
+
+COMBO_IDS = [D.combo_id(m, k) for m, k in D.COMBOS]
+
+
+def ms_file(ms_written, tid):
+    return ms_written[tid]["result"]["path"]
+
+
+def describe_mscrypt_ckpt(d):
+    out = {}
+    for name, v in d.items():
+        if isinstance(v, str):
+            out[name] = {"type": "str", "value": v}
+        elif isinstance(v, list):  # tensors MindSpore stored in several 512 MiB slices
+            out[name] = D.describe_array(np.concatenate([np.asarray(x).reshape(-1) for x in v]))
+        else:
+            out[name] = D.describe_array(v)
+    return out
+
+
+def assert_same_ckpt(got_names, got, expected):
+    """Same names (and order), dtypes, shapes, bytes."""
+    assert sorted(got_names) == sorted(expected), "names differ"
+    for name, exp in expected.items():
+        assert got[name] == exp, "entry %r differs:\n got      %r\n expected %r" % (name, got[name], exp)
+    assert list(got_names) == list(expected), "same names, different order"
+
+
+# ------------------------------------------------------------------------------------------------
+# (1) MindSpore save_checkpoint -> mscrypt.load_checkpoint
+# ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode,klen", D.COMBOS, ids=COMBO_IDS)
+def test_ms_save_mscrypt_load(ms_written, mode, klen):
+    import mscrypt
+
+    path = ms_file(ms_written, "ckpt:" + D.combo_id(mode, klen))
+    d = mscrypt.load_checkpoint(path, dec_key=D.key_for(mode, klen), dec_mode=mode)
+    assert_same_ckpt(list(d), describe_mscrypt_ckpt(d), D.expected_ckpt(big=False))
+
+
+@pytest.mark.parametrize("mode,klen", D.BIG_COMBOS, ids=[D.combo_id(m, k) for m, k in D.BIG_COMBOS])
+def test_ms_save_mscrypt_load_big(ms_written, mode, klen):
+    """150 MiB float32 tensor: 3 encrypted blocks (64 + 64 + 22 MiB)."""
+    import mscrypt
+
+    path = ms_file(ms_written, "bigckpt:" + mode)
+    info = mscrypt.inspect(path)
+    assert info["mode"] == mode
+    assert len(info["blocks"]) >= 3, "expected a multi-block file, got %d block(s)" % len(info["blocks"])
+    d = mscrypt.load_checkpoint(path, dec_key=D.key_for(mode, klen), dec_mode=mode, threads=2)
+    got = describe_mscrypt_ckpt(d)
+    del d
+    assert_same_ckpt(list(got), got, D.expected_ckpt(big=True))
+
+
+# ------------------------------------------------------------------------------------------------
+# (2) mscrypt.save_checkpoint -> MindSpore load_checkpoint
+# ------------------------------------------------------------------------------------------------
+
+def _ms_loaded(mscrypt_written, ms_read, tid):
+    w = mscrypt_written[tid]
+    assert w["ok"], "mscrypt.save_checkpoint failed: %s: %s" % (w["exc"], w["msg"])
+    r = ms_read[tid]
+    assert r["ok"], "MindSpore load_checkpoint failed on mscrypt's file: %s: %s (cause %s)" % (
+        r["exc"], r["msg"], r.get("cause"))
+    return r["result"]
+
+
+@pytest.mark.parametrize("mode,klen", D.COMBOS, ids=COMBO_IDS)
+def test_mscrypt_save_ms_load(mscrypt_written, ms_read, mode, klen):
+    res = _ms_loaded(mscrypt_written, ms_read, "ckpt:" + D.combo_id(mode, klen))
+    assert_same_ckpt(res["names"], res["entries"], D.expected_ckpt(big=False))
+
+
+@pytest.mark.parametrize("mode,klen", D.BIG_COMBOS, ids=[D.combo_id(m, k) for m, k in D.BIG_COMBOS])
+def test_mscrypt_save_ms_load_big(mscrypt_written, ms_read, mode, klen):
+    import mscrypt
+
+    info = mscrypt.inspect(mscrypt_written["bigckpt:" + mode]["result"]["path"])
+    assert len(info["blocks"]) >= 3
+    # MindSpore's decrypt buffers are 64 MiB + 50: no block may carry more than 64 MiB of plaintext.
+    assert max(b["plaintext_size_min"] for b in info["blocks"]) <= 64 << 20
+    assert max(b["size"] for b in info["blocks"]) <= (64 << 20) + 48
+    res = _ms_loaded(mscrypt_written, ms_read, "bigckpt:" + mode)
+    assert_same_ckpt(res["names"], res["entries"], D.expected_ckpt(big=True))
+
+
+@pytest.mark.parametrize("mode,klen", D.COMBOS, ids=COMBO_IDS)
+def test_same_plaintext_and_blocks_as_ms(ms_written, mscrypt_written, mode, klen):
+    """Byte-for-byte: for the same contents, mscrypt's checkpoint plaintext equals MindSpore's, and
+    the container has the same block layout (only the random IVs, hence the ciphertext, differ)."""
+    import mscrypt
+
+    cid = D.combo_id(mode, klen)
+    w = mscrypt_written["ckpt:" + cid]
+    assert w["ok"], w
+    a, b = ms_file(ms_written, "ckpt:" + cid), w["result"]["path"]
+    key = D.key_for(mode, klen)
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        assert mscrypt.decrypt(fb.read(), key, mode) == mscrypt.decrypt(fa.read(), key, mode)
+    strip = lambda info: [(x["size"], x["ciphertext_size"]) for x in info["blocks"]]  # noqa: E731
+    assert strip(mscrypt.inspect(b)) == strip(mscrypt.inspect(a))
+
+
+@pytest.mark.parametrize("mode,klen", D.BIG_COMBOS, ids=[D.combo_id(m, k) for m, k in D.BIG_COMBOS])
+def test_same_blocks_as_ms_big(ms_written, mscrypt_written, mode, klen):
+    import mscrypt
+
+    w = mscrypt_written["bigckpt:" + mode]
+    assert w["ok"], w
+    strip = lambda info: [(x["size"], x["ciphertext_size"]) for x in info["blocks"]]  # noqa: E731
+    assert strip(mscrypt.inspect(w["result"]["path"])) == strip(mscrypt.inspect(ms_file(ms_written, "bigckpt:" + mode)))
+
+
+# ------------------------------------------------------------------------------------------------
+# (5) wrong key / wrong mode: both sides refuse the same files
+# ------------------------------------------------------------------------------------------------
+
+def _targets(writer):
+    return [pytest.param(writer, mode, klen, id="%s-%s" % (writer, D.combo_id(mode, klen)))
+            for mode, klen in D.COMBOS]
+
+
+def _both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen, what):
+    import mscrypt
+
+    cid = D.combo_id(mode, klen)
+    written = ms_written if writer == "mindspore" else mscrypt_written
+    w = written["ckpt:" + cid]
+    assert w["ok"], "the %s-written file is missing: %s" % (writer, w.get("msg"))
+    path = w["result"]["path"]
+    if what == "wrongkey":
+        key, dmode = D.wrong_key_for(mode, klen), mode
+    else:
+        key, dmode = D.key_for(mode, klen), D.WRONG_MODE[mode]
+    with pytest.raises(mscrypt.Error) as ei:
+        mscrypt.load_checkpoint(path, dec_key=key, dec_mode=dmode)
+    ms = ms_read["%s:%s:ckpt:%s" % (what, writer, cid)]
+    report["%s:%s:ckpt:%s" % (what, writer, cid)] = {
+        "mscrypt": type(ei.value).__name__, "mscrypt_msg": str(ei.value)[:300],
+        "mindspore": ms.get("exc"), "mindspore_msg": ms.get("msg"), "mindspore_cause": ms.get("cause")}
+    assert not ms["ok"], "MindSpore load_checkpoint accepted %s with the %s" % (path, what)
+    assert ms["exc"] == "builtins.ValueError", ms
+    # Both are ValueErrors: code written for MindSpore's exception keeps working.
+    assert isinstance(ei.value, ValueError)
+    if what == "wrongmode":
+        assert isinstance(ei.value, mscrypt.WrongModeError), type(ei.value)
+    else:
+        # GCM: tag. CBC/SM4: padding -- with probability ~1/256 a wrong key passes the padding
+        # check and the garbage then fails to parse, hence FormatError rather than
+        # AuthenticationError for CBC.
+        expected = mscrypt.AuthenticationError if mode == "AES-GCM" else mscrypt.FormatError
+        assert isinstance(ei.value, expected), type(ei.value)
+
+
+@pytest.mark.parametrize("writer,mode,klen", _targets("mindspore") + _targets("mscrypt"))
+def test_wrong_key_both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen):
+    _both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen, "wrongkey")
+
+
+@pytest.mark.parametrize("writer,mode,klen", _targets("mindspore") + _targets("mscrypt"))
+def test_wrong_mode_both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen):
+    _both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen, "wrongmode")
