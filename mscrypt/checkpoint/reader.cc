@@ -439,6 +439,27 @@ Status GatherTensorBytes(ByteView plaintext, const CheckpointTensor& tensor, Mut
   return Status::Ok();
 }
 
+Status JoinSlicesInPlace(MutableByteView plaintext, CheckpointTensor* tensor) {
+  if (tensor->contiguous()) return Status::Ok();
+  uint64_t end = 0;
+  for (const ByteRange& r : tensor->slices) {
+    if (r.offset > plaintext.size || r.size > plaintext.size - r.offset || r.offset < end) {
+      return InvalidArgumentError("slices outside the plaintext or out of order (index from another buffer?)");
+    }
+    end = r.offset + r.size;
+  }
+  const ByteRange first = tensor->slices.front();
+  uint64_t dst = first.offset + first.size;
+  for (size_t i = 1; i < tensor->slices.size(); ++i) {
+    const ByteRange& r = tensor->slices[i];
+    // dst <= r.offset: each slice moves down over the header of its own message.
+    if (r.size > 0) std::memmove(plaintext.data + dst, plaintext.data + r.offset, static_cast<size_t>(r.size));
+    dst += r.size;
+  }
+  tensor->slices.assign(1, ByteRange{first.offset, dst - first.offset});
+  return Status::Ok();
+}
+
 StatusOr<CheckpointFile> ReadCheckpointFile(const std::string& path, const SecretBytes* key, Mode mode,
                                             const CheckpointReadOptions& options) {
   CheckpointFile file;

@@ -8,8 +8,9 @@ Loading reads (or decrypts, in parallel) the whole file into ONE buffer and retu
 views of it: no per-tensor copy, peak memory about the plaintext size. The arrays are writeable
 (the buffer is private to the result), may be unaligned (``arr.flags.aligned`` can be False; numpy
 handles that, use ``arr.copy()`` for an aligned, independent array), and keeping any one of them
-alive keeps the whole buffer alive. Tensors stored in several 512 MiB slices are the exception:
-each gets its own array.
+alive keeps the whole buffer alive. Tensors stored in several 512 MiB slices are joined inside
+that buffer (the slices are moved over the message headers between them), so they are views too
+and loading never needs a second buffer; only multi-slice MapParameter parts are copied.
 
 Saving streams one protobuf message per tensor (per 512 MiB slice) from the arrays' memory into
 the file or the encrypting writer: the checkpoint is never assembled in memory.

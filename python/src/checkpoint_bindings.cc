@@ -2,8 +2,10 @@
 //
 // Loading: the whole plaintext is read (or decrypted in parallel) into ONE buffer and parsed with
 // the GIL released; the buffer then becomes a writeable 1-D uint8 numpy array that owns it, and
-// every single-slice tensor is a view of that array (no copy). Only tensors written in several
-// slices (> 512 MiB) get their own array, gathered with the GIL released. The Python layer
+// every tensor is a view of that array (no copy). Tensors written in several slices (> 512 MiB)
+// are first made contiguous inside the buffer (JoinSlicesInPlace, GIL released), so they are views
+// too and no second buffer is needed; only multi-slice MapTensor parts get their own arrays. The
+// Python layer
 // (mscrypt/_checkpoint.py) reinterprets each uint8 view with the right dtype and shape.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -35,7 +37,7 @@ struct Gather {
 };
 
 // TensorBytes: a uint8 array with the tensor's bytes: a view of `base` when the tensor is one
-// slice, else a new array filled later (recorded in `gathers`).
+// range, else a new array filled later (recorded in `gathers`, which must then be non-null).
 py::array TensorBytes(const CheckpointTensor& t, const py::array& base, std::vector<Gather>* gathers) {
   const auto n = static_cast<py::ssize_t>(t.size_in_bytes);
   if (t.contiguous()) {
@@ -88,30 +90,57 @@ py::tuple LoadCheckpoint(const py::handle& path, const py::handle& key, const py
                        : py::array(py::dtype::of<uint8_t>(), {static_cast<py::ssize_t>(f->plaintext.size())},
                                    {py::ssize_t{1}}, f->plaintext.data(), owner);
 
-  std::vector<Gather> gathers;
-  py::list entries;
-  for (const CheckpointEntry& e : f->index.entries) {
+  // Pass 1 (GIL held): choose entries; allocate arrays for multi-slice map tensors.
+  std::vector<CheckpointEntry*> chosen;
+  std::vector<py::str> names;
+  for (CheckpointEntry& e : f->index.entries) {
     py::str name(e.name);
     if (!select.is_none() && !py::cast<bool>(select(name))) continue;
-    if (e.kind == CheckpointEntryKind::kTensor) {
-      entries.append(py::make_tuple(name, "tensor", TensorTuple(e.tensor, base, &gathers)));
+    chosen.push_back(&e);
+    names.push_back(std::move(name));
+  }
+  std::vector<Gather> gathers;
+  std::vector<std::vector<py::array>> map_arrays(chosen.size());
+  bool any_join = false;
+  for (size_t i = 0; i < chosen.size(); ++i) {
+    if (chosen[i]->kind == CheckpointEntryKind::kTensor) {
+      any_join = any_join || !chosen[i]->tensor.contiguous();
     } else {
-      py::list parts;
-      for (const CheckpointTensor& t : e.map_tensors) parts.append(TensorTuple(t, base, &gathers));
-      entries.append(py::make_tuple(name, "map", parts));
+      for (const CheckpointTensor& t : chosen[i]->map_tensors) map_arrays[i].push_back(TensorBytes(t, base, &gathers));
     }
   }
-  if (!gathers.empty()) {
+  // Pass 2 (GIL released): join sliced tensors in place (no second buffer) and gather map slices.
+  if (any_join || !gathers.empty()) {
     Status s;
     {
       py::gil_scoped_release release;
+      for (CheckpointEntry* e : chosen) {
+        if (e->kind != CheckpointEntryKind::kTensor || e->tensor.contiguous()) continue;
+        s = JoinSlicesInPlace(f->plaintext.mutable_view(), &e->tensor);
+        if (!s.ok()) break;
+      }
       for (const Gather& g : gathers) {
+        if (!s.ok()) break;
         s = GatherTensorBytes(f->plaintext.view(), *g.tensor,
                               MutableByteView(g.out, static_cast<size_t>(g.tensor->size_in_bytes)));
-        if (!s.ok()) break;
       }
     }
     ThrowIfError(s);
+  }
+  // Pass 3 (GIL held): the result, every tensor a view of `base`.
+  py::list entries;
+  for (size_t i = 0; i < chosen.size(); ++i) {
+    const CheckpointEntry& e = *chosen[i];
+    if (e.kind == CheckpointEntryKind::kTensor) {
+      entries.append(py::make_tuple(names[i], "tensor", TensorTuple(e.tensor, base, nullptr)));
+    } else {
+      py::list parts;
+      for (size_t k = 0; k < e.map_tensors.size(); ++k) {
+        const CheckpointTensor& t = e.map_tensors[k];
+        parts.append(py::make_tuple(t.type_name, TensorTypeName(t.type), Shape(t.shape), map_arrays[i][k]));
+      }
+      entries.append(py::make_tuple(names[i], "map", parts));
+    }
   }
   return py::make_tuple(entries, f->index.has_crc_trailer);
 }

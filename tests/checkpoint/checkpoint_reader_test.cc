@@ -128,6 +128,20 @@ TEST(CheckpointReader, SlicesAreJoined) {
   EXPECT_EQ(t.size_in_bytes, 24u);
   EXPECT_EQ(Contents(s, t), a + b + c);
   EXPECT_EQ(r->entries[2].name, "w");
+
+  // Joining in place: the tensor becomes one range, the other entries keep their bytes.
+  std::string buf = s;
+  CheckpointIndex index = std::move(r).value();
+  CK_ASSERT_OK(JoinSlicesInPlace(MutableByteView(reinterpret_cast<uint8_t*>(buf.data()), buf.size()),
+                                 &index.entries[0].tensor));
+  ASSERT_TRUE(index.entries[0].tensor.contiguous());
+  EXPECT_EQ(buf.substr(index.entries[0].tensor.data_offset(), 24), a + b + c);
+  EXPECT_EQ(Contents(buf, index.entries[1].tensor), "z");
+  EXPECT_EQ(Contents(buf, index.entries[2].tensor), "q");
+  CheckpointTensor bogus = index.entries[1].tensor;
+  bogus.slices = {ByteRange{10, 2}, ByteRange{5, 2}};  // out of order
+  CK_EXPECT_CODE(JoinSlicesInPlace(MutableByteView(reinterpret_cast<uint8_t*>(buf.data()), buf.size()), &bogus),
+                 StatusCode::kInvalidArgument);
 }
 
 TEST(CheckpointReader, DuplicatedSliceIsRefusedBySizeCheck) {

@@ -13,8 +13,10 @@
 // error is kMalformed (or kUnsupported for an unknown tensor_type) with the byte offset in the
 // message. It does not copy tensor bytes: each tensor is a list of (offset, size) ranges into the
 // caller's plaintext. Consecutive entries with the same tag are the slices of one parameter and
-// are joined into one tensor (all slices must agree on tensor_type and dims); joining needs a copy
-// only when a tensor has more than one slice (GatherTensorBytes). After joining, the content size
+// are joined into one tensor (all slices must agree on tensor_type and dims); joining moves bytes
+// only when a tensor has more than one slice (> 512 MiB): either a copy into the caller's memory
+// (GatherTensorBytes) or an in-place move inside the plaintext buffer (JoinSlicesInPlace, what the
+// Python loader uses, so it never needs a second buffer). After joining, the content size
 // must equal prod(dims) * TensorTypeElementSize, so a duplicated or dropped slice is reported
 // instead of producing a wrong-sized tensor.
 //
@@ -146,6 +148,16 @@ StatusOr<CheckpointIndex> ParseCheckpoint(ByteView plaintext, const CheckpointPa
 // GatherTensorBytes copies the slices of `tensor` into `out`, which must be exactly
 // tensor.size_in_bytes long (kInvalidArgument otherwise, nothing written).
 Status GatherTensorBytes(ByteView plaintext, const CheckpointTensor& tensor, MutableByteView out);
+
+// JoinSlicesInPlace makes a multi-slice kTensor contiguous inside its own plaintext buffer by
+// moving each slice down over the message header that precedes it, then rewrites
+// `tensor->slices` to the single joined range. No memory is allocated, so even tensors above
+// 512 MiB load without a second copy. It overwrites only bytes between this tensor's first and
+// last slice (its own message headers), so the other entries of the same index stay valid; the
+// plaintext no longer parses as a checkpoint afterwards. Map tensors' slices interleave and must
+// use GatherTensorBytes instead. kInvalidArgument if the ranges are outside `plaintext` or out of
+// order (an index from another buffer).
+Status JoinSlicesInPlace(MutableByteView plaintext, CheckpointTensor* tensor);
 
 // CheckpointCrc32 continues a zlib-compatible CRC-32 (binascii.crc32(data, crc)).
 uint32_t CheckpointCrc32(ByteView data, uint32_t crc = 0);
