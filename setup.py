@@ -33,6 +33,7 @@ class CMakeBuild(build_ext):
             "-DMSCRYPT_BUILD_PYTHON=ON",
             "-DMSCRYPT_BUILD_TESTS=OFF",
             "-DMSCRYPT_BUILD_BENCH=OFF",
+            "-DCMAKE_INSTALL_LIBDIR=lib",
             f"-DPython3_EXECUTABLE={sys.executable}",
             f"-Dpybind11_DIR={pybind11.get_cmake_dir()}",
         ]
@@ -45,13 +46,16 @@ class CMakeBuild(build_ext):
         package_dir.mkdir(parents=True, exist_ok=True)
         for so in built.glob("_mscrypt*.so"):
             shutil.copy2(so, package_dir / so.name)
-        # The command-line tool, run by the `mscrypt` console script (mscrypt/_cli.py).
+        # The command-line tool and the C library it links, installed under mscrypt/_native
+        # (bin/, lib/, include/): the `mscrypt` console script (mscrypt/_cli.py) runs the binary,
+        # whose RPATH ($ORIGIN/../lib) finds libmscrypt.so beside it.
         if (ROOT / "tools" / "CMakeLists.txt").exists():
-            subprocess.run(["cmake", "--build", str(build_dir), "--target", "mscrypt_cli", "-j", jobs], check=True)
-            bin_dir = package_dir / "_bin"
-            bin_dir.mkdir(exist_ok=True)
-            shutil.copy2(build_dir / "tools" / "mscrypt", bin_dir / "mscrypt")
-
+            subprocess.run(["cmake", "--build", str(build_dir), "--target", "mscrypt_cli", "mscrypt",
+                            "mscrypt_static", "-j", jobs], check=True)
+            native = package_dir / "_native"
+            for component in ("mscrypt", "mscrypt_cli"):
+                subprocess.run(["cmake", "--install", str(build_dir), "--prefix", str(native),
+                                "--component", component], check=True)
 
 setup(
     package_dir={"": "python"},
