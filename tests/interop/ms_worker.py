@@ -84,6 +84,22 @@ def op_save_ckpt(path, mode, key, big=False):
     return {"path": path, "size": os.path.getsize(path)}
 
 
+def op_save_ckpt_entries(path, entries, mode=None, key=None, crc_check=False):
+    """entries: [[name, numpy dtype, shape, fill value]] (for the quirk tests)."""
+    lst = [{"name": n, "data": Tensor(np.full(tuple(shape), fill, dtype=dt))} for n, dt, shape, fill in entries]
+    kw = {"crc_check": crc_check}
+    if key is not None:
+        kw.update(enc_key=_key(key), enc_mode=mode)
+    ms.save_checkpoint(lst, path, **kw)
+    return {"path": path, "size": os.path.getsize(path) if os.path.exists(path) else None,
+            "leftover_tmp": os.path.exists(path + ".tmp")}
+
+
+def op_export_str_key(prefix, key):
+    ms.export(_net(), Tensor(D.net_input()), file_name=prefix, file_format="MINDIR", enc_key=_key(key))
+    return {"path": prefix + ".mindir"}
+
+
 def describe_loaded(d):
     out = {}
     for name, v in d.items():
@@ -91,6 +107,8 @@ def describe_loaded(d):
             out[name] = {"type": "str", "value": v}
         else:
             out[name] = D.describe_array(v.asnumpy(), str(v.dtype))
+            if list(v.shape) != out[name]["shape"]:  # Parameter.shape disagrees with asnumpy()
+                out[name]["parameter_shape"] = list(v.shape)
     return out
 
 
@@ -209,6 +227,8 @@ OPS = {
     "export": op_export,
     "load_mindir_run": op_load_mindir_run,
     "export_big": op_export_big,
+    "save_ckpt_entries": op_save_ckpt_entries,
+    "export_str_key": op_export_str_key,
 }
 
 
