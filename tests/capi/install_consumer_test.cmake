@@ -1,7 +1,7 @@
 # ctest script: install mscrypt into a temporary prefix, then build and run a consumer through
 # find_package(mscrypt) (shared and static targets) and through pkg-config, and run the installed
 # CLI (checks its RPATH). Inputs: BUILD_DIR WORK_DIR CONSUMER_DIR GENERATOR C_COMPILER CXX_COMPILER
-# LIBDIR HAS_STATIC HAS_CLI BUILD_TYPE.
+# LIBDIR HAS_STATIC HAS_CLI BUILD_TYPE SANITIZE (the consumer then links the sanitizer runtimes too).
 cmake_minimum_required(VERSION 3.16)
 
 function(run)
@@ -38,10 +38,17 @@ if(NOT n_headers EQUAL 1)
   message(FATAL_ERROR "only mscrypt.h should be installed, found: ${cxx_headers}")
 endif()
 
+set(san_flags "")
+set(san_args)
+if(SANITIZE)
+  set(san_flags -fsanitize=address,undefined)
+  set(san_args -DCMAKE_C_FLAGS=${san_flags} -DCMAKE_CXX_FLAGS=${san_flags} -DCMAKE_EXE_LINKER_FLAGS=${san_flags})
+endif()
+
 # 1. find_package(mscrypt)
 run(${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/consumer-build -G ${GENERATOR}
     -DCMAKE_PREFIX_PATH=${PREFIX} -DCMAKE_C_COMPILER=${C_COMPILER} -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
-    -DCMAKE_BUILD_TYPE=Release)
+    -DCMAKE_BUILD_TYPE=Release ${san_args})
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/consumer-build)
 run(${WORK_DIR}/consumer-build/consumer)
 message(STATUS "find_package, shared: ${RUN_OUTPUT}")
@@ -58,7 +65,7 @@ if(PKG_CONFIG)
   separate_arguments(flags UNIX_COMMAND "${flags}")
   run(${CMAKE_COMMAND} -E env PKG_CONFIG_PATH=${PREFIX}/${LIBDIR}/pkgconfig ${PKG_CONFIG} --variable=libdir mscrypt)
   string(STRIP "${RUN_OUTPUT}" pc_libdir)
-  run(${C_COMPILER} -std=c99 ${CONSUMER_DIR}/main.c ${flags} -Wl,-rpath,${pc_libdir} -o ${WORK_DIR}/consumer-pc)
+  run(${C_COMPILER} -std=c99 ${san_flags} ${CONSUMER_DIR}/main.c ${flags} -Wl,-rpath,${pc_libdir} -o ${WORK_DIR}/consumer-pc)
   run(${WORK_DIR}/consumer-pc)
   message(STATUS "pkg-config: ${RUN_OUTPUT}")
 else()

@@ -140,7 +140,11 @@ MSCRYPT_EXPORT size_t mscrypt_last_error(char *buf, size_t buf_len);
 typedef enum mscrypt_mode {
   MSCRYPT_MODE_AES_GCM = 0, /* "AES-GCM": authenticated, 16/24/32-byte key */
   MSCRYPT_MODE_AES_CBC = 1, /* "AES-CBC": NOT authenticated, 16/24/32-byte key */
-  MSCRYPT_MODE_SM4_CBC = 2  /* "SM4-CBC": NOT authenticated, 16-byte key, needs SM4 in OpenSSL */
+  MSCRYPT_MODE_SM4_CBC = 2, /* "SM4-CBC": NOT authenticated, 16-byte key, needs SM4 in OpenSSL */
+  /* Not modes: they give the enum the full range of int, so that an unknown value passed by a
+   * caller is rejected with MSCRYPT_ERR_INVALID_ARGUMENT instead of being undefined in C++. */
+  MSCRYPT_MODE_RESERVED_MIN_ = -0x7fffffff - 1,
+  MSCRYPT_MODE_RESERVED_MAX_ = 0x7fffffff
 } mscrypt_mode;
 
 /* mscrypt_format: which generation of the container to read. Numbers equal mscrypt::Format. */
@@ -150,7 +154,10 @@ typedef enum mscrypt_format {
   /* MindSpore 1.3-1.6, read only. WARNING: no integrity protection at all; a wrong key or a
    * tampered file decrypts to garbage without any error. GCM and CBC legacy files share a magic,
    * so the caller must name the mode. */
-  MSCRYPT_FORMAT_LEGACY = 1
+  MSCRYPT_FORMAT_LEGACY = 1,
+  /* Not formats: full int range, as for mscrypt_mode. */
+  MSCRYPT_FORMAT_RESERVED_MIN_ = -0x7fffffff - 1,
+  MSCRYPT_FORMAT_RESERVED_MAX_ = 0x7fffffff
 } mscrypt_format;
 
 /* MSCRYPT_MAX_BLOCK_PLAINTEXT_BYTES is the plaintext size of every block mscrypt writes except
