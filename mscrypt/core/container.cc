@@ -517,9 +517,23 @@ StatusOr<uint64_t> DecryptedSize(ByteView ciphertext, const SecretBytes& key, Mo
   return plan.plaintext_size;
 }
 
+static Status DecryptIntoUnwiped(ByteView ciphertext, const SecretBytes& key, Mode mode, MutableByteView out,
+                                 size_t* out_size, const Options& options);
+
 Status DecryptInto(ByteView ciphertext, const SecretBytes& key, Mode mode, MutableByteView out,
                    size_t* out_size, const Options& options) {
   if (out_size != nullptr) *out_size = 0;
+  Status s = DecryptIntoUnwiped(ciphertext, key, mode, out, out_size, options);
+  // "On any failure `out` is wiped" (container.h), including failures found before decryption;
+  // only kBufferTooSmall promises that nothing was written.
+  if (!s.ok() && s.code() != StatusCode::kBufferTooSmall && out.data != nullptr) {
+    OPENSSL_cleanse(out.data, out.size);
+  }
+  return s;
+}
+
+static Status DecryptIntoUnwiped(ByteView ciphertext, const SecretBytes& key, Mode mode, MutableByteView out,
+                                 size_t* out_size, const Options& options) {
   MSCRYPT_RETURN_IF_ERROR(CheckOptions(options));
   MSCRYPT_RETURN_IF_ERROR(CheckModeAndKey(mode, key));
   MemorySource src(ciphertext);
