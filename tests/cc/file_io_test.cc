@@ -1,0 +1,340 @@
+// File paths: DecryptFile, EncryptFileToFile / DecryptFileToFile, EncryptToFile,
+// EncryptStreamToFile, EncryptingFileWriter, VerifyFile; atomic replacement and I/O errors.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstring>
+#include <sstream>
+#include <streambuf>
+
+#include "mscrypt/container.h"
+#include "test_util.h"
+
+namespace mscrypt::testing {
+namespace {
+
+const std::vector<uint8_t> kOld = Bytes("previous contents of the destination, must survive failures");
+
+Options Threads(int n) {
+  Options o;
+  o.threads = n;
+  return o;
+}
+
+// Temp files are named .<name>.tmp-XXXXXX next to the destination.
+bool IsTempName(const std::string& entry, const std::string& dest_name) {
+  const std::string prefix = "." + dest_name + ".tmp-";
+  return entry.size() == prefix.size() + 6 && entry.compare(0, prefix.size(), prefix) == 0;
+}
+
+std::vector<uint8_t> Concat(const std::vector<std::vector<uint8_t>>& parts) {
+  std::vector<uint8_t> out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+TEST(FileIo, EncryptFileToFileThenBothDecryptPaths) {
+  TempDir dir;
+  const SecretBytes key = MakeKey(KeyBytes(16));
+  for (Mode mode : AllModes()) {
+    for (size_t n : {0, 1, 16, 1000, 70000}) {
+      SCOPED_TRACE(std::string(ModeName(mode)) + " n=" + std::to_string(n));
+      const auto pt = PseudoRandom(n, n);
+      WriteFileOrDie(dir.File("pt"), pt);
+      ASSERT_OK(EncryptFileToFile(dir.File("pt"), dir.File("ct"), key, mode, Threads(2)));
+      const auto ct = ReadFileOrDie(dir.File("ct"));
+      EXPECT_EQ(ct.size(), Value(EncryptedSize(mode, n)));
+      StatusOr<Buffer> a = DecryptFile(dir.File("ct"), key, mode);
+      ASSERT_OK(a);
+      EXPECT_EQ(ToVec(*a), pt);
+      ASSERT_OK(DecryptFileToFile(dir.File("ct"), dir.File("back"), key, mode, Threads(2)));
+      EXPECT_EQ(ReadFileOrDie(dir.File("back")), pt);
+      EXPECT_OK(VerifyFile(dir.File("ct"), key, mode));
+      EXPECT_EQ(dir.Entries(), (std::vector<std::string>{"back", "ct", "pt"}));
+    }
+  }
+}
+
+TEST(FileIo, EncryptToFileAndStream) {
+  TempDir dir;
+  const SecretBytes key = MakeKey(KeyBytes(32));
+  for (Mode mode : {Mode::kAesGcm, Mode::kAesCbc}) {
+    for (size_t n : {0, 5, 4096, 100001}) {
+      const auto pt = PseudoRandom(n, 7 + n);
+      ASSERT_OK(EncryptToFile(pt, dir.File("a.ckpt"), key, mode));
+      std::istringstream in(std::string(pt.begin(), pt.end()));
+      ASSERT_OK(EncryptStreamToFile(in, dir.File("b.ckpt"), key, mode));
+      for (const char* f : {"a.ckpt", "b.ckpt"}) {
+        EXPECT_EQ(ReadFileOrDie(dir.File(f)).size(), Value(EncryptedSize(mode, n))) << f;
+        StatusOr<Buffer> back = DecryptFile(dir.File(f), key, mode);
+        ASSERT_OK(back);
+        EXPECT_EQ(ToVec(*back), pt) << f;
+      }
+    }
+  }
+  EXPECT_EQ(dir.Entries(), (std::vector<std::string>{"a.ckpt", "b.ckpt"}));
+}
+
+TEST(FileIo, EncryptingFileWriterSmallPieces) {
+  TempDir dir;
+  const SecretBytes key = MakeKey(KeyBytes(16));
+  const auto pt = PseudoRandom(10000, 3);
+  for (Mode mode : AllModes()) {
+    const std::string dst = dir.File(std::string("w-") + ModeName(mode));
+    StatusOr<std::unique_ptr<EncryptingFileWriter>> w = EncryptingFileWriter::Create(dst, key, mode);
+    ASSERT_OK(w);
+    size_t pos = 0;
+    for (size_t step = 0; pos < pt.size(); ++step) {
+      const size_t n = std::min<size_t>(step % 13 * 97 + (step % 3 == 0 ? 0 : 1), pt.size() - pos);
+      ASSERT_OK((*w)->Write(ByteView(pt.data() + pos, n)));  // includes 0-byte writes
+      pos += n;
+      EXPECT_EQ((*w)->plaintext_bytes_written(), pos);
+    }
+    EXPECT_FALSE(FileExists(dst)) << "nothing is visible before Commit";
+    ASSERT_OK((*w)->Commit());
+    StatusOr<Buffer> back = DecryptFile(dst, key, mode);
+    ASSERT_OK(back);
+    EXPECT_EQ(ToVec(*back), pt);
+    StatusOr<ContainerInfo> info = InspectFile(dst);
+    ASSERT_OK(info);
+    EXPECT_EQ(info->blocks.size(), 1u);
+    // Use after Commit.
+    EXPECT_STATUS((*w)->Write(ByteView(pt.data(), 1)), StatusCode::kFailedPrecondition);
+    EXPECT_STATUS((*w)->Commit(), StatusCode::kFailedPrecondition);
+  }
+}
+
+TEST(FileIo, EncryptingFileWriterEmptyCommit) {
+  TempDir dir;
+  StatusOr<std::unique_ptr<EncryptingFileWriter>> w =
+      EncryptingFileWriter::Create(dir.File("empty"), MakeKey(KeyBytes(16)), Mode::kAesGcm);
+  ASSERT_OK(w);
+  ASSERT_OK((*w)->Commit());
+  EXPECT_TRUE(ReadFileOrDie(dir.File("empty")).empty());
+}
+
+// ---- Atomic replacement ------------------------------------------------------------------------
+
+TEST(AtomicWrites, WrongKeyInDecryptFileToFileLeavesDestinationUntouched) {
+  TempDir dir;
+  const auto kb = KeyBytes(16);
+  for (Mode mode : AllModes()) {
+    // Four blocks; with one thread, blocks 0-2 are written to the temporary file before block 3
+    // (tampered / wrong key) fails.
+    std::vector<std::vector<uint8_t>> cts;
+    // Fixed IVs keep the CBC padding verdicts below deterministic.
+    uint8_t i = 0;
+    for (size_t n : {100, 200, 300, 400}) {
+      std::vector<uint8_t> iv(16, ++i);
+      cts.push_back(SealWithIv(mode, kb, iv, PseudoRandom(n, n)));
+    }
+    auto ct = Concat(cts);
+    ct[ct.size() - 1] ^= 0x01;  // last ciphertext byte: GCM tag check / CBC padding fails
+    WriteFileOrDie(dir.File("in"), ct);
+    WriteFileOrDie(dir.File("out"), kOld);
+    for (int threads : {1, 2}) {
+      Status s = DecryptFileToFile(dir.File("in"), dir.File("out"), MakeKey(kb), mode, Threads(threads));
+      EXPECT_TRUE(StatusAt(s, StatusCode::kAuthenticationFailed, 3,
+                           static_cast<int64_t>(cts[0].size() + cts[1].size() + cts[2].size())));
+      EXPECT_TRUE(MessageIsSafe(s, kb));
+      EXPECT_EQ(ReadFileOrDie(dir.File("out")), kOld);
+      EXPECT_EQ(dir.Entries(), (std::vector<std::string>{"in", "out"}));
+    }
+    // Wrong key entirely.
+    const auto wrong = KeyBytes(16, 9);
+    EXPECT_STATUS(DecryptFileToFile(dir.File("in"), dir.File("out"), MakeKey(wrong), mode),
+                  StatusCode::kAuthenticationFailed);
+    EXPECT_EQ(ReadFileOrDie(dir.File("out")), kOld);
+    EXPECT_EQ(dir.Entries(), (std::vector<std::string>{"in", "out"}));
+  }
+}
+
+TEST(AtomicWrites, StructuralFailuresLeaveDestinationUntouched) {
+  TempDir dir;
+  const SecretBytes key = MakeKey(KeyBytes(16));
+  StatusOr<Buffer> c = Encrypt(PseudoRandom(1000, 1), key, Mode::kAesGcm);
+  ASSERT_OK(c);
+  auto ct = ToVec(*c);
+  WriteFileOrDie(dir.File("out"), kOld);
+  // Truncated, trailing garbage, wrong mode, not encrypted.
+  const std::pair<std::vector<uint8_t>, StatusCode> cases[] = {
+      {std::vector<uint8_t>(ct.begin(), ct.end() - 1), StatusCode::kTruncated},
+      {Concat({ct, Bytes("GARBAGE")}), StatusCode::kMalformed},
+      {Bytes("plain text file"), StatusCode::kNotEncrypted},
+  };
+  for (const auto& [bytes, code] : cases) {
+    WriteFileOrDie(dir.File("in"), bytes);
+    EXPECT_STATUS(DecryptFileToFile(dir.File("in"), dir.File("out"), key, Mode::kAesGcm), code);
+    EXPECT_EQ(ReadFileOrDie(dir.File("out")), kOld);
+  }
+  WriteFileOrDie(dir.File("in"), ct);
+  EXPECT_STATUS(DecryptFileToFile(dir.File("in"), dir.File("out"), key, Mode::kAesCbc), StatusCode::kWrongMode);
+  EXPECT_EQ(ReadFileOrDie(dir.File("out")), kOld);
+  EXPECT_EQ(dir.Entries(), (std::vector<std::string>{"in", "out"}));
+}
+
+TEST(AtomicWrites, UncommittedWriterLeavesNothing) {
+  TempDir dir;
+  WriteFileOrDie(dir.File("model.ckpt"), kOld);
+  {
+    StatusOr<std::unique_ptr<EncryptingFileWriter>> w =
+        EncryptingFileWriter::Create(dir.File("model.ckpt"), MakeKey(KeyBytes(16)), Mode::kAesCbc);
+    ASSERT_OK(w);
+    ASSERT_OK((*w)->Write(PseudoRandom(5000, 1)));
+    // While open, the output lives in .model.ckpt.tmp-XXXXXX beside the destination.
+    const auto entries = dir.Entries();
+    ASSERT_EQ(entries.size(), 2u);
+    EXPECT_TRUE(IsTempName(entries[0], "model.ckpt")) << entries[0];
+    EXPECT_EQ(ReadFileOrDie(dir.File("model.ckpt")), kOld);
+  }  // destroyed without Commit
+  EXPECT_EQ(ReadFileOrDie(dir.File("model.ckpt")), kOld);
+  EXPECT_EQ(dir.Entries(), (std::vector<std::string>{"model.ckpt"}));
+}
+
+// A writer whose Commit fails (the destination became a non-empty directory, so rename fails):
+// kIoError, later calls kFailedPrecondition, and no temporary file survives.
+TEST(AtomicWrites, FailedWriterCommitLeavesNoTemporary) {
+  TempDir dir;
+  const std::string dst = dir.File("out.bin");
+  StatusOr<std::unique_ptr<EncryptingFileWriter>> w =
+      EncryptingFileWriter::Create(dst, MakeKey(KeyBytes(16)), Mode::kAesGcm);
+  ASSERT_OK(w);
+  ASSERT_OK((*w)->Write(Bytes("data")));
+  ASSERT_EQ(::mkdir(dst.c_str(), 0700), 0);
+  WriteFileOrDie(dst + "/keep", kOld);
+  Status s = (*w)->Commit();
+  EXPECT_STATUS(s, StatusCode::kIoError);
+  EXPECT_NE(s.message().find("out.bin"), std::string::npos) << s.message();
+  EXPECT_STATUS((*w)->Write(Bytes("more")), StatusCode::kFailedPrecondition);
+  EXPECT_STATUS((*w)->Commit(), StatusCode::kFailedPrecondition);
+  w = StatusOr<std::unique_ptr<EncryptingFileWriter>>(Status(StatusCode::kInternal, "drop the writer"));
+  EXPECT_EQ(dir.Entries(), (std::vector<std::string>{"out.bin"}));
+  EXPECT_EQ(ReadFileOrDie(dst + "/keep"), kOld);
+}
+
+// A stream that fails mid-way: kIoError, destination untouched.
+class FailingBuf : public std::streambuf {
+ public:
+  explicit FailingBuf(size_t good) : good_(good) {}
+
+ protected:
+  int_type underflow() override {
+    if (served_ >= good_) throw std::runtime_error("disk on fire");
+    ch_ = 'x';
+    ++served_;
+    setg(&ch_, &ch_, &ch_ + 1);
+    return traits_type::to_int_type(ch_);
+  }
+
+ private:
+  size_t good_;
+  size_t served_ = 0;
+  char ch_ = 0;
+};
+
+TEST(AtomicWrites, FailingInputStream) {
+  TempDir dir;
+  WriteFileOrDie(dir.File("out"), kOld);
+  FailingBuf buf(1000);
+  std::istream in(&buf);
+  EXPECT_STATUS(EncryptStreamToFile(in, dir.File("out"), MakeKey(KeyBytes(16)), Mode::kAesGcm), StatusCode::kIoError);
+  EXPECT_EQ(ReadFileOrDie(dir.File("out")), kOld);
+  EXPECT_EQ(dir.Entries(), (std::vector<std::string>{"out"}));
+}
+
+TEST(AtomicWrites, SuccessReplacesTheDestinationWithUsualPermissions) {
+  TempDir dir;
+  WriteFileOrDie(dir.File("out"), kOld);
+  const mode_t old_mask = ::umask(022);
+  Status s = EncryptToFile(Bytes("new"), dir.File("out"), MakeKey(KeyBytes(16)), Mode::kAesGcm);
+  ::umask(old_mask);
+  ASSERT_OK(s);
+  EXPECT_EQ(ReadFileOrDie(dir.File("out")).size(), 51u);
+  struct stat st;
+  ASSERT_EQ(::stat(dir.File("out").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);
+  EXPECT_EQ(dir.Entries(), (std::vector<std::string>{"out"}));
+}
+
+// ---- I/O errors -----------------------------------------------------------------------------------
+
+TEST(IoErrors, OutputInMissingDirectory) {
+  TempDir dir;
+  const SecretBytes key = MakeKey(KeyBytes(16));
+  const std::string out = dir.File("no/such/dir/out.bin");
+  WriteFileOrDie(dir.File("pt"), Bytes("plain"));
+  ASSERT_OK(EncryptFileToFile(dir.File("pt"), dir.File("ct"), key, Mode::kAesGcm));
+  std::istringstream in("plain");
+  const Status statuses[] = {
+      EncryptToFile(Bytes("plain"), out, key, Mode::kAesGcm),
+      EncryptFileToFile(dir.File("pt"), out, key, Mode::kAesGcm),
+      DecryptFileToFile(dir.File("ct"), out, key, Mode::kAesGcm),
+      EncryptStreamToFile(in, out, key, Mode::kAesGcm),
+      EncryptingFileWriter::Create(out, key, Mode::kAesGcm).status(),
+  };
+  for (const Status& s : statuses) {
+    EXPECT_STATUS(s, StatusCode::kIoError);
+    EXPECT_NE(s.message().find("out.bin"), std::string::npos) << s.message();
+  }
+  EXPECT_EQ(dir.Entries(), (std::vector<std::string>{"ct", "pt"}));
+}
+
+TEST(IoErrors, OutputIsADirectory) {
+  TempDir dir;
+  ASSERT_EQ(::mkdir(dir.File("d").c_str(), 0700), 0);
+  EXPECT_STATUS(EncryptToFile(Bytes("x"), dir.File("d"), MakeKey(KeyBytes(16)), Mode::kAesGcm), StatusCode::kIoError);
+  EXPECT_STATUS(EncryptToFile(Bytes("x"), "", MakeKey(KeyBytes(16)), Mode::kAesGcm), StatusCode::kInvalidArgument);
+}
+
+TEST(IoErrors, MissingOrUnreadableInput) {
+  TempDir dir;
+  const auto kb = KeyBytes(16);
+  const SecretBytes key = MakeKey(kb);
+  const std::string missing = dir.File("missing.ckpt");
+  const Status statuses[] = {
+      DecryptFile(missing, key, Mode::kAesGcm).status(),
+      DecryptFileToFile(missing, dir.File("out"), key, Mode::kAesGcm),
+      EncryptFileToFile(missing, dir.File("out"), key, Mode::kAesGcm),
+      VerifyFile(missing, key, Mode::kAesGcm),
+      InspectFile(missing).status(),
+      IsEncryptedFile(missing).status(),
+      DecryptFile(dir.path(), key, Mode::kAesGcm).status(),  // a directory
+  };
+  for (const Status& s : statuses) {
+    EXPECT_STATUS(s, StatusCode::kIoError);
+    EXPECT_TRUE(MessageIsSafe(s, kb));
+    EXPECT_NE(s.message().find(dir.path()), std::string::npos) << s.message();
+  }
+  EXPECT_TRUE(dir.Entries().empty());
+}
+
+TEST(FileIo, VerifyFileDetectsWrongKeyAndTampering) {
+  TempDir dir;
+  const auto kb = KeyBytes(24);
+  for (Mode mode : {Mode::kAesGcm, Mode::kAesCbc}) {
+    ASSERT_OK(EncryptToFile(PseudoRandom(3000, 1), dir.File("c"), MakeKey(kb), mode));
+    EXPECT_OK(VerifyFile(dir.File("c"), MakeKey(kb), mode, Threads(2)));
+    Status s = VerifyFile(dir.File("c"), MakeKey(KeyBytes(24, 3)), mode);
+    EXPECT_STATUS(s, StatusCode::kAuthenticationFailed);
+    EXPECT_TRUE(MessageIsSafe(s, kb));
+    auto bytes = ReadFileOrDie(dir.File("c"));
+    bytes.pop_back();
+    WriteFileOrDie(dir.File("c"), bytes);
+    EXPECT_STATUS(VerifyFile(dir.File("c"), MakeKey(kb), mode), StatusCode::kTruncated);
+  }
+}
+
+TEST(FileIo, DecryptFileMatchesBufferDecryptForErrors) {
+  TempDir dir;
+  const SecretBytes key = MakeKey(KeyBytes(16));
+  StatusOr<Buffer> c = Encrypt(PseudoRandom(500, 1), key, Mode::kAesGcm);
+  ASSERT_OK(c);
+  auto ct = ToVec(*c);
+  ct[100] ^= 4;
+  WriteFileOrDie(dir.File("c"), ct);
+  EXPECT_TRUE(StatusAt(DecryptFile(dir.File("c"), key, Mode::kAesGcm).status(), StatusCode::kAuthenticationFailed, 0, 0));
+  EXPECT_STATUS(DecryptFile(dir.File("c"), key, Mode::kSm4Cbc).status(), StatusCode::kWrongMode);
+}
+
+}  // namespace
+}  // namespace mscrypt::testing
