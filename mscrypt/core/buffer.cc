@@ -1,18 +1,42 @@
-#include <new>
+#include <sys/mman.h>
+
+#include <cstdlib>
+#include <string>
 
 #include "mscrypt/bytes.h"
 
 namespace mscrypt {
+namespace {
+
+constexpr size_t kHugePageSize = size_t{2} << 20;
+
+}  // namespace
+
+void Buffer::Free::operator()(uint8_t* p) const { std::free(p); }
 
 StatusOr<Buffer> Buffer::Allocate(size_t size) {
   Buffer b;
   if (size == 0) return b;
-  // Default-initialised (not zeroed) on purpose: callers overwrite every byte.
-  b.data_.reset(new (std::nothrow) uint8_t[size]);
-  if (!b.data_) {
+  // Not zeroed on purpose: callers overwrite every byte.
+  void* p = nullptr;
+  if (size >= kHugePageSize) {
+    const size_t rounded = (size + kHugePageSize - 1) / kHugePageSize * kHugePageSize;
+    if (rounded >= size && posix_memalign(&p, kHugePageSize, rounded) == 0) {
+#ifdef MADV_HUGEPAGE
+      // Advice only: with THP disabled this fails harmlessly and 4 KiB pages are used.
+      (void)madvise(p, rounded, MADV_HUGEPAGE);
+#endif
+    } else {
+      p = nullptr;
+    }
+  } else {
+    p = std::malloc(size);
+  }
+  if (p == nullptr) {
     return Status(StatusCode::kResourceExhausted,
                   "cannot allocate " + std::to_string(size) + " bytes for the output");
   }
+  b.data_.reset(static_cast<uint8_t*>(p));
   b.size_ = size;
   return b;
 }
