@@ -389,9 +389,18 @@ TEST(Legacy, FilesReadWithTheWrongFormat) {
   Status s = Decrypt(SealLegacyWithIv(Mode::kAesGcm, key, kIv, pt), MakeKey(key), Mode::kAesGcm).status();
   EXPECT_TRUE(StatusAt(s, StatusCode::kMalformed, 0, 0));
   EXPECT_NE(s.message().find("legacy"), std::string::npos) << s.message();
-  // Legacy CBC (GCM magic) read as current CBC: the magic says GCM.
-  EXPECT_STATUS(Decrypt(SealLegacyWithIv(Mode::kAesCbc, key, kIv, pt), MakeKey(key), Mode::kAesCbc).status(),
-                StatusCode::kWrongMode);
+  // Legacy CBC (GCM magic) read as current CBC: the magic says GCM, and the message also names
+  // the legacy format, since the block has the legacy layout.
+  Status lc = Decrypt(SealLegacyWithIv(Mode::kAesCbc, key, kIv, pt), MakeKey(key), Mode::kAesCbc).status();
+  EXPECT_STATUS(lc, StatusCode::kWrongMode);
+  EXPECT_NE(lc.message().find("legacy format"), std::string::npos) << lc.message();
+  // A current GCM file read as CBC gets no legacy hint.
+  Status gc = Decrypt(SealWithIv(Mode::kAesGcm, key, kIv, pt), MakeKey(key), Mode::kAesCbc).status();
+  EXPECT_STATUS(gc, StatusCode::kWrongMode);
+  EXPECT_EQ(gc.message().find("legacy"), std::string::npos) << gc.message();
+  // MindSpore 1.3-1.6 had no SM4: the legacy format refuses the mode up front.
+  EXPECT_STATUS(Decrypt(SealLegacyWithIv(Mode::kAesCbc, key, kIv, pt), MakeKey(key), Mode::kSm4Cbc, legacy).status(),
+                StatusCode::kInvalidArgument);
   // Current CBC read as legacy: its magic is never legacy.
   Status c = Decrypt(SealWithIv(Mode::kAesCbc, key, kIv, pt), MakeKey(key), Mode::kAesCbc, legacy).status();
   EXPECT_STATUS(c, StatusCode::kWrongMode);

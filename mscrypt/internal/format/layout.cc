@@ -26,7 +26,14 @@ Status Truncated(uint64_t index, uint64_t offset, const std::string& what) {
 // Signed LE int32 fields (docs/format.md §2.1): negative values are as invalid as huge ones.
 int64_t LoadI32(const uint8_t* p) { return static_cast<int32_t>(LoadLe32(p)); }
 
-Status CheckMagic(uint32_t magic, Mode mode, Format format, uint64_t index, uint64_t offset) {
+// LooksLegacy: the §3.3 heuristic for a D8 block: iv_len (16) where a current GCM block has tag
+// bytes. Used only to word error messages, never to switch formats.
+bool LooksLegacy(const uint8_t* data, size_t available) {
+  return available >= 12 && LoadLe32(data) == kMagicAesGcm && LoadLe32(data + 8) == 16;
+}
+
+Status CheckMagic(uint32_t magic, Mode mode, Format format, uint64_t index, uint64_t offset,
+                  bool looks_legacy) {
   const uint32_t expected = format == Format::kLegacy ? kMagicAesGcm : MagicOf(mode);
   if (magic == expected) return Status::Ok();
   std::optional<Mode> found = ModeOfMagic(magic);
@@ -45,6 +52,10 @@ Status CheckMagic(uint32_t magic, Mode mode, Format format, uint64_t index, uint
   } else {
     msg = std::string("the data is encrypted with ") + ModeName(*found) + ", not " +
           ModeName(mode) + "; pass mode \"" + ModeName(*found) + "\"";
+    if (looks_legacy) {
+      msg += ", or, if it was written by MindSpore 1.3-1.6, read it with the legacy format and "
+             "mode \"" + std::string(ModeName(mode)) + "\"";
+    }
   }
   if (index == 0) return Status(StatusCode::kWrongMode, msg);
   return Malformed(index, offset, "mixed modes in one container: " + msg);
@@ -133,7 +144,11 @@ Status ParseBlockFrame(const uint8_t* data, size_t available, uint64_t remaining
   if (available < kMagicSize || remaining < kMagicSize) {
     return Truncated(index, offset, "block magic needs 4 bytes");
   }
-  MSCRYPT_RETURN_IF_ERROR(CheckMagic(LoadLe32(data), mode, format, index, offset));
+  if (format == Format::kLegacy && mode == Mode::kSm4Cbc) {
+    return InvalidArgumentError("the legacy format (MindSpore 1.3-1.6) has no SM4-CBC; use AES-GCM or AES-CBC");
+  }
+  MSCRYPT_RETURN_IF_ERROR(
+      CheckMagic(LoadLe32(data), mode, format, index, offset, LooksLegacy(data, available)));
   const bool gcm_layout = format == Format::kCurrent && mode == Mode::kAesGcm;
   // Legacy GCM is a CTR keystream: no length constraint. Every CBC ciphertext is whole blocks.
   return ParseFields(data, available, remaining, gcm_layout, IsCbcMode(mode), format, index, offset,
@@ -148,14 +163,14 @@ Status ParseAnyBlockFrame(const uint8_t* data, size_t available, uint64_t remain
   }
   const uint32_t magic = LoadLe32(data);
   if (format == Format::kLegacy) {
-    MSCRYPT_RETURN_IF_ERROR(CheckMagic(magic, Mode::kAesGcm, format, index, offset));
+    MSCRYPT_RETURN_IF_ERROR(CheckMagic(magic, Mode::kAesGcm, format, index, offset, false));
     mode->reset();
     return ParseFields(data, available, remaining, /*gcm_layout=*/false, /*cbc_cipher=*/false,
                        format, index, offset, frame);
   }
   std::optional<Mode> found = ModeOfMagic(magic);
   Mode expected = index == 0 || !mode->has_value() ? found.value_or(Mode::kAesGcm) : **mode;
-  MSCRYPT_RETURN_IF_ERROR(CheckMagic(magic, expected, format, index, offset));
+  MSCRYPT_RETURN_IF_ERROR(CheckMagic(magic, expected, format, index, offset, false));
   *mode = expected;
   return ParseFields(data, available, remaining, expected == Mode::kAesGcm, IsCbcMode(expected),
                      format, index, offset, frame);
