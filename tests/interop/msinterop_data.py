@@ -141,11 +141,12 @@ def describe_array(arr, tensor_type=None):
     a = np.asarray(arr)
     if tensor_type is None:
         tensor_type = _NP_TO_TYPE.get(a.dtype.name, a.dtype.name)
+    shape = list(a.shape)  # before ascontiguousarray, which turns 0-d into shape (1,)
     if a.dtype.byteorder == ">":
         a = a.astype(a.dtype.newbyteorder("<"))
-    a = np.ascontiguousarray(a)
-    raw = a.view(np.uint8).reshape(-1) if a.size else b""
-    return {"type": tensor_type, "shape": list(a.shape), "nbytes": int(a.nbytes),
+    a = np.ascontiguousarray(a).reshape(-1)
+    raw = a.view(np.uint8) if a.size else b""
+    return {"type": tensor_type, "shape": shape, "nbytes": int(a.nbytes),
             "sha256": sha256_of(raw)}
 
 
