@@ -393,57 +393,6 @@ std::string BaseName(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// WriteFileAtomically writes `data` to a new temporary file next to `dst` and renames it over
-// `dst`; on any failure the temporary file is removed and `dst` is untouched. Created with mode
-// 0666 & ~umask, like a plain create (and like the core's AtomicFile).
-Status WriteFileAtomically(const std::string& dst, ByteView data) {
-  struct stat st;
-  if (::stat(dst.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-    return mscrypt::IoError(ErrnoText("cannot write", dst, EISDIR));
-  }
-  std::random_device rd;
-  std::string temp;
-  int fd = -1;
-  for (int attempt = 0; attempt < 16 && fd < 0; ++attempt) {
-    char suffix[24];
-    std::snprintf(suffix, sizeof(suffix), "%08x%08x", rd(), rd());
-    temp = DirName(dst) + "/." + BaseName(dst) + ".tmp-" + suffix;
-    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0 && errno != EEXIST) break;
-  }
-  if (fd < 0) return mscrypt::IoError(ErrnoText("cannot create a file in the directory of", dst, errno));
-  auto abandon = [&](const Status& s) {
-    ::close(fd);
-    ::unlink(temp.c_str());
-    return s;
-  };
-  size_t done = 0;
-  while (done < data.size) {
-    const ssize_t n = ::write(fd, data.data + done, data.size - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return abandon(mscrypt::IoError(ErrnoText("cannot write", dst, errno)));
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) return abandon(mscrypt::IoError(ErrnoText("cannot flush", dst, errno)));
-  if (::close(fd) != 0) {
-    const int err = errno;
-    ::unlink(temp.c_str());
-    return mscrypt::IoError(ErrnoText("cannot close", dst, err));
-  }
-  if (::rename(temp.c_str(), dst.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(temp.c_str());
-    return mscrypt::IoError(ErrnoText("cannot rename the temporary file onto", dst, err));
-  }
-  const int dir = ::open(DirName(dst).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
-  return Status::Ok();
-}
 
 // RunCallback calls a user cipher on the whole of `src_path` and leaves its output in *sink.
 mscrypt_status RunCallback(const mscrypt_key* key, const char* src_path, mscrypt_encrypt_cb cb,
@@ -927,7 +876,7 @@ mscrypt_status mscrypt_encrypt_file_custom(const mscrypt_key* key, const char* s
     MSCRYPT_C_RETURN_IF_ERROR(CheckPath(dst_path, "destination path"));
     mscrypt_sink sink;
     MSCRYPT_C_RETURN_IF_ERROR(RunCallback(key, src_path, encrypt, arg, &sink));
-    return Report(WriteFileAtomically(dst_path, ByteView(sink.bytes.data(), sink.bytes.size())));
+    return Report(mscrypt::WriteFileAtomically(dst_path, ByteView(sink.bytes.data(), sink.bytes.size())));
   });
 }
 
@@ -937,7 +886,7 @@ mscrypt_status mscrypt_decrypt_file_custom(const mscrypt_key* key, const char* s
     MSCRYPT_C_RETURN_IF_ERROR(CheckPath(dst_path, "destination path"));
     mscrypt_sink sink;
     MSCRYPT_C_RETURN_IF_ERROR(RunCallback(key, src_path, decrypt, arg, &sink));
-    return Report(WriteFileAtomically(dst_path, ByteView(sink.bytes.data(), sink.bytes.size())));
+    return Report(mscrypt::WriteFileAtomically(dst_path, ByteView(sink.bytes.data(), sink.bytes.size())));
   });
 }
 

@@ -256,16 +256,54 @@ Status OpenEntry(const Source& src, const BlockEntry& e, uint64_t index, Mode mo
 }
 
 Status ExecutePlan(const Source& src, const Plan& plan, Mode mode, Format format,
-                   const SecretBytes& key, uint8_t* out, int threads) {
-  const int workers = internal::ResolveThreads(threads);
+                   const SecretBytes& key, uint8_t* out, const Options& options) {
+  const int workers = internal::ResolveThreads(options.threads);
   Scratch scratch(workers);
-  Status s = ParallelFor(plan.blocks.size(), workers, [&](size_t i, int worker) {
-    const BlockEntry& e = plan.blocks[i];
-    return AtBlock(OpenEntry(src, e, i, mode, format, key, out ? out + e.pt_offset : nullptr, scratch, worker),
-                   i, e.offset);
-  });
+  // Without a progress callback all blocks form one batch; with one, batches of two blocks per
+  // worker keep the threads busy and let the calling thread report between batches.
+  const size_t n = plan.blocks.size();
+  const size_t batch = options.progress ? static_cast<size_t>(workers) * 2 : std::max<size_t>(n, 1);
+  const uint64_t total = src.size();
+  Status s;
+  for (size_t begin = 0; s.ok() && begin < n; begin += batch) {
+    const size_t count = std::min(batch, n - begin);
+    s = ParallelFor(count, workers, [&](size_t j, int worker) {
+      const size_t i = begin + j;
+      const BlockEntry& e = plan.blocks[i];
+      return AtBlock(OpenEntry(src, e, i, mode, format, key, out ? out + e.pt_offset : nullptr, scratch, worker),
+                     i, e.offset);
+    });
+    if (s.ok() && options.progress) {
+      const BlockEntry& last = plan.blocks[begin + count - 1];
+      options.progress(last.offset + last.header_size + last.cipher_len, total);
+    }
+  }
   // Unauthenticated plaintext never reaches the caller: one bad block wipes the whole output.
   if (!s.ok() && out != nullptr) OPENSSL_cleanse(out, plan.plaintext_size);
+  return s;
+}
+
+Status DecryptSourceInto(const Source& src, const SecretBytes& key, Mode mode, MutableByteView out,
+                         size_t* out_size, const Options& options) {
+  MSCRYPT_RETURN_IF_ERROR(CheckOptions(options));
+  MSCRYPT_RETURN_IF_ERROR(CheckModeAndKey(mode, key));
+  MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, &key));
+  if (out.size < plan.plaintext_size) {
+    return Status(StatusCode::kBufferTooSmall, "output buffer holds " + std::to_string(out.size) +
+                                                   " bytes, " + std::to_string(plan.plaintext_size) +
+                                                   " needed");
+  }
+  MSCRYPT_RETURN_IF_ERROR(ExecutePlan(src, plan, mode, options.format, key, out.data, options));
+  if (out_size != nullptr) *out_size = static_cast<size_t>(plan.plaintext_size);
+  return Status::Ok();
+}
+
+// WipeOnFailure: "on any failure `out` is wiped" (container.h), including failures found before
+// decryption; only kBufferTooSmall promises that nothing was written.
+Status WipeOnFailure(Status s, MutableByteView out) {
+  if (!s.ok() && s.code() != StatusCode::kBufferTooSmall && out.data != nullptr) {
+    OPENSSL_cleanse(out.data, out.size);
+  }
   return s;
 }
 
@@ -277,7 +315,7 @@ StatusOr<Buffer> DecryptSource(const Source& src, const SecretBytes& key, Mode m
     return Status(StatusCode::kResourceExhausted, "plaintext does not fit in memory");
   }
   MSCRYPT_ASSIGN_OR_RETURN(Buffer out, Buffer::Allocate(static_cast<size_t>(plan.plaintext_size)));
-  MSCRYPT_RETURN_IF_ERROR(ExecutePlan(src, plan, mode, options.format, key, out.data(), options.threads));
+  MSCRYPT_RETURN_IF_ERROR(ExecutePlan(src, plan, mode, options.format, key, out.data(), options));
   return out;
 }
 
@@ -517,35 +555,11 @@ StatusOr<uint64_t> DecryptedSize(ByteView ciphertext, const SecretBytes& key, Mo
   return plan.plaintext_size;
 }
 
-static Status DecryptIntoUnwiped(ByteView ciphertext, const SecretBytes& key, Mode mode, MutableByteView out,
-                                 size_t* out_size, const Options& options);
-
 Status DecryptInto(ByteView ciphertext, const SecretBytes& key, Mode mode, MutableByteView out,
                    size_t* out_size, const Options& options) {
   if (out_size != nullptr) *out_size = 0;
-  Status s = DecryptIntoUnwiped(ciphertext, key, mode, out, out_size, options);
-  // "On any failure `out` is wiped" (container.h), including failures found before decryption;
-  // only kBufferTooSmall promises that nothing was written.
-  if (!s.ok() && s.code() != StatusCode::kBufferTooSmall && out.data != nullptr) {
-    OPENSSL_cleanse(out.data, out.size);
-  }
-  return s;
-}
-
-static Status DecryptIntoUnwiped(ByteView ciphertext, const SecretBytes& key, Mode mode, MutableByteView out,
-                                 size_t* out_size, const Options& options) {
-  MSCRYPT_RETURN_IF_ERROR(CheckOptions(options));
-  MSCRYPT_RETURN_IF_ERROR(CheckModeAndKey(mode, key));
   MemorySource src(ciphertext);
-  MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, &key));
-  if (out.size < plan.plaintext_size) {
-    return Status(StatusCode::kBufferTooSmall, "output buffer holds " + std::to_string(out.size) +
-                                                   " bytes, " + std::to_string(plan.plaintext_size) +
-                                                   " needed");
-  }
-  MSCRYPT_RETURN_IF_ERROR(ExecutePlan(src, plan, mode, options.format, key, out.data, options.threads));
-  if (out_size != nullptr) *out_size = static_cast<size_t>(plan.plaintext_size);
-  return Status::Ok();
+  return WipeOnFailure(DecryptSourceInto(src, key, mode, out, out_size, options), out);
 }
 
 Status Verify(ByteView ciphertext, const SecretBytes& key, Mode mode, const Options& options) {
@@ -553,7 +567,7 @@ Status Verify(ByteView ciphertext, const SecretBytes& key, Mode mode, const Opti
   MSCRYPT_RETURN_IF_ERROR(CheckModeAndKey(mode, key));
   MemorySource src(ciphertext);
   MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, nullptr));
-  return ExecutePlan(src, plan, mode, options.format, key, nullptr, options.threads);
+  return ExecutePlan(src, plan, mode, options.format, key, nullptr, options);
 }
 
 // ---- Files ------------------------------------------------------------------------------------
@@ -565,13 +579,38 @@ StatusOr<Buffer> DecryptFile(const std::string& path, const SecretBytes& key, Mo
   return DecryptSource(src, key, mode, options);
 }
 
+StatusOr<uint64_t> DecryptedFileSize(const std::string& path, const SecretBytes& key, Mode mode,
+                                     const Options& options) {
+  MSCRYPT_RETURN_IF_ERROR(CheckOptions(options));
+  MSCRYPT_RETURN_IF_ERROR(CheckModeAndKey(mode, key));
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(path));
+  FileSource src(*file);
+  MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, &key));
+  return plan.plaintext_size;
+}
+
+Status DecryptFileInto(const std::string& path, const SecretBytes& key, Mode mode, MutableByteView out,
+                       size_t* out_size, const Options& options) {
+  if (out_size != nullptr) *out_size = 0;
+  StatusOr<std::unique_ptr<InputFile>> file = InputFile::Open(path);
+  if (!file.ok()) return WipeOnFailure(file.status(), out);
+  FileSource src(**file);
+  return WipeOnFailure(DecryptSourceInto(src, key, mode, out, out_size, options), out);
+}
+
+Status WriteFileAtomically(const std::string& path, ByteView data) {
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFile> out, AtomicFile::Create(path));
+  MSCRYPT_RETURN_IF_ERROR(out->Write(data));
+  return out->Commit();
+}
+
 Status VerifyFile(const std::string& path, const SecretBytes& key, Mode mode, const Options& options) {
   MSCRYPT_RETURN_IF_ERROR(CheckOptions(options));
   MSCRYPT_RETURN_IF_ERROR(CheckModeAndKey(mode, key));
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(path));
   FileSource src(*file);
   MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, nullptr));
-  return ExecutePlan(src, plan, mode, options.format, key, nullptr, options.threads);
+  return ExecutePlan(src, plan, mode, options.format, key, nullptr, options);
 }
 
 Status DecryptFileToFile(const std::string& src_path, const std::string& dst, const SecretBytes& key,
@@ -631,6 +670,7 @@ Status DecryptFileToFile(const std::string& src_path, const std::string& dst, co
     for (size_t i = 0; status.ok() && i < window.size(); ++i) {
       status = out->Write(ByteView(slot_data[i], produced[i]));
     }
+    if (status.ok() && options.progress) options.progress(walker.offset(), file->size());
   }
   MSCRYPT_RETURN_IF_ERROR(status);
   return out->Commit();
@@ -676,6 +716,7 @@ Status EncryptFileToFile(const std::string& src_path, const std::string& dst, co
     MSCRYPT_RETURN_IF_ERROR(file->ReadAt(offset, MutableByteView(space.data, n)));
     batch.Commit(n);
     offset += n;
+    if (batch.full() && options.progress) options.progress(offset, file->size());
   }
   if (batch.filled() > 0) MSCRYPT_RETURN_IF_ERROR(batch.Flush(*out, workers));
   return out->Commit();

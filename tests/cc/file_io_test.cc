@@ -6,6 +6,8 @@
 #include <cstring>
 #include <sstream>
 #include <streambuf>
+#include <thread>
+#include <algorithm>
 
 #include "mscrypt/container.h"
 #include "test_util.h"
@@ -334,6 +336,82 @@ TEST(FileIo, DecryptFileMatchesBufferDecryptForErrors) {
   WriteFileOrDie(dir.File("c"), ct);
   EXPECT_TRUE(StatusAt(DecryptFile(dir.File("c"), key, Mode::kAesGcm).status(), StatusCode::kAuthenticationFailed, 0, 0));
   EXPECT_STATUS(DecryptFile(dir.File("c"), key, Mode::kSm4Cbc).status(), StatusCode::kWrongMode);
+}
+
+}  // namespace
+}  // namespace mscrypt::testing
+
+namespace mscrypt::testing {
+namespace {
+
+TEST(FileInto, DecryptedFileSizeAndDecryptFileInto) {
+  TempDir dir;
+  const auto key = KeyBytes(32);
+  const auto pt = PseudoRandom(200000, 7);
+  for (Mode mode : {Mode::kAesGcm, Mode::kAesCbc}) {
+    const std::string path = dir.path() + "/c.bin";
+    ASSERT_OK(EncryptToFile(pt, path, MakeKey(key), mode));
+    StatusOr<uint64_t> size = DecryptedFileSize(path, MakeKey(key), mode);
+    ASSERT_OK(size);
+    EXPECT_EQ(*size, pt.size());
+    std::vector<uint8_t> out(pt.size() + 10, 0xAB);
+    size_t n = 0;
+    ASSERT_OK(DecryptFileInto(path, MakeKey(key), mode, MutableByteView(out.data(), out.size()), &n));
+    EXPECT_EQ(n, pt.size());
+    EXPECT_TRUE(std::equal(pt.begin(), pt.end(), out.begin()));
+    // Too small: nothing written. Wrong key: output wiped.
+    std::vector<uint8_t> small(pt.size() - 1, 0xCD);
+    EXPECT_STATUS(DecryptFileInto(path, MakeKey(key), mode, MutableByteView(small.data(), small.size()), &n),
+                  StatusCode::kBufferTooSmall);
+    EXPECT_TRUE(std::all_of(small.begin(), small.end(), [](uint8_t b) { return b == 0xCD; }));
+    Status bad = DecryptFileInto(path, MakeKey(KeyBytes(32, 1)), mode, MutableByteView(out.data(), out.size()), &n);
+    EXPECT_STATUS(bad, StatusCode::kAuthenticationFailed);
+    EXPECT_EQ(n, 0u);
+    EXPECT_TRUE(std::all_of(out.begin(), out.end(), [](uint8_t b) { return b == 0; }));
+    EXPECT_STATUS(DecryptFileInto(dir.path() + "/missing", MakeKey(key), mode,
+                                  MutableByteView(out.data(), out.size()), &n),
+                  StatusCode::kIoError);
+  }
+}
+
+TEST(FileInto, WriteFileAtomicallyReplacesOrLeavesUntouched) {
+  TempDir dir;
+  const std::string path = dir.path() + "/f.bin";
+  ASSERT_OK(WriteFileAtomically(path, Bytes("first")));
+  ASSERT_OK(WriteFileAtomically(path, Bytes("second")));
+  EXPECT_EQ(ReadFileOrDie(path), Bytes("second"));
+  EXPECT_STATUS(WriteFileAtomically(dir.path() + "/no/such/dir/f.bin", Bytes("x")), StatusCode::kIoError);
+}
+
+TEST(Progress, ReportedOnTheCallingThreadUpToTheTotal) {
+  TempDir dir;
+  const auto key = KeyBytes(16);
+  // Blocks of 100 bytes: many batches, so progress is reported several times.
+  std::vector<uint8_t> ct;
+  for (int i = 0; i < 20; ++i) {
+    auto b = SealWithIv(Mode::kAesGcm, key, FromHex("101112131415161718191a1b1c1d1e1f"), PseudoRandom(100, i));
+    ct.insert(ct.end(), b.begin(), b.end());
+  }
+  const std::thread::id caller = std::this_thread::get_id();
+  std::vector<uint64_t> seen;
+  Options o;
+  o.threads = 2;
+  o.progress = [&](uint64_t done, uint64_t total) {
+    EXPECT_EQ(std::this_thread::get_id(), caller);
+    EXPECT_EQ(total, ct.size());
+    seen.push_back(done);
+  };
+  ASSERT_OK(Decrypt(ct, MakeKey(key), Mode::kAesGcm, o).status());
+  ASSERT_GE(seen.size(), 2u);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(seen.back(), ct.size());
+  const std::string path = dir.path() + "/p.bin";
+  WriteFileOrDie(path, ct);
+  seen.clear();
+  o.progress = [&](uint64_t done, uint64_t total) { EXPECT_EQ(total, ct.size()); seen.push_back(done); };
+  ASSERT_OK(DecryptFileToFile(path, dir.path() + "/p.out", MakeKey(key), Mode::kAesGcm, o));
+  ASSERT_GE(seen.size(), 2u);
+  EXPECT_EQ(seen.back(), ct.size());
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <memory>
 #include <optional>
@@ -62,6 +63,10 @@ struct Options {
   int threads = 0;
   // Container generation to read (decryption, verification and inspection only).
   Format format = Format::kCurrent;
+  // progress, if set, is called on the calling thread after each batch of blocks of a decryption,
+  // verification or file-to-file encryption, with the input bytes processed so far and the total.
+  // It must not call back into mscrypt with the same output.
+  std::function<void(uint64_t done, uint64_t total)> progress;
 };
 
 // EncryptedSize: exact container size for `plaintext_size` bytes written by mscrypt (64 MiB blocks).
@@ -96,6 +101,14 @@ Status Verify(ByteView ciphertext, const SecretBytes& key, Mode mode, const Opti
 // DecryptFile reads `path` with pread and decrypts straight into one buffer of the exact size.
 StatusOr<Buffer> DecryptFile(const std::string& path, const SecretBytes& key, Mode mode,
                              const Options& options = {});
+// DecryptedFileSize: the exact plaintext size of the container in `path` (see DecryptedSize).
+StatusOr<uint64_t> DecryptedFileSize(const std::string& path, const SecretBytes& key, Mode mode,
+                                     const Options& options = {});
+// DecryptFileInto decrypts `path` into the caller's buffer, like DecryptInto (kBufferTooSmall
+// writes nothing; any other failure wipes `out`). The file is read with pread, never mapped, so
+// a file truncated by another process during the call is an error, not a crash.
+Status DecryptFileInto(const std::string& path, const SecretBytes& key, Mode mode, MutableByteView out,
+                       size_t* out_size, const Options& options = {});
 // DecryptFileToFile streams `src` to `dst` with bounded memory (about `threads` blocks resident).
 // `dst` is replaced atomically; on failure it is untouched and no temporary file remains.
 Status DecryptFileToFile(const std::string& src, const std::string& dst, const SecretBytes& key,
@@ -109,6 +122,9 @@ Status EncryptToFile(ByteView plaintext, const std::string& dst, const SecretByt
 // EncryptStreamToFile encrypts everything readable from `in` to `dst` (atomic).
 Status EncryptStreamToFile(std::istream& in, const std::string& dst, const SecretBytes& key,
                            Mode mode, const Options& options = {});
+// WriteFileAtomically writes `data` to a temporary file in the directory of `path`, fsyncs it and
+// renames it over `path`; on failure `path` is untouched and the temporary file is removed.
+Status WriteFileAtomically(const std::string& path, ByteView data);
 // VerifyFile authenticates every block of `path` and writes nothing.
 Status VerifyFile(const std::string& path, const SecretBytes& key, Mode mode,
                   const Options& options = {});
