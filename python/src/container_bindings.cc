@@ -1,6 +1,5 @@
 // Container functions: encrypt/decrypt of bytes and files, verify, inspect, is_cipher_file.
 // Outputs are allocated once at their exact size and filled with the GIL released.
-#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
 #include "bindings.h"
@@ -60,25 +59,6 @@ py::bytes DecryptBytes(const py::handle& data, const py::handle& key, const py::
   return result;
 }
 
-// DecryptFileToArray: the plaintext of a file as a 1-D uint8 numpy array that owns the decrypted
-// buffer (no copy). The checkpoint loader builds its tensors as views of this array.
-py::array DecryptFileToArray(const py::handle& path, const py::handle& key, const py::handle& mode, int threads,
-                             bool legacy) {
-  const std::string p = PathFromPython(path);
-  SecretBytes k = KeyFromPython(key);
-  const Mode m = ModeFromPython(mode);
-  const Options options = MakeOptions(threads, legacy);
-  StatusOr<Buffer> plain = Status(StatusCode::kInternal, "unset");
-  {
-    py::gil_scoped_release release;
-    plain = DecryptFile(p, k, m, options);
-  }
-  if (!plain.ok()) ThrowIfError(plain.status());
-  auto* owned = new Buffer(std::move(plain).value());
-  py::capsule owner(owned, [](void* b) { delete static_cast<Buffer*>(b); });
-  return py::array_t<uint8_t>({static_cast<py::ssize_t>(owned->size())}, {1}, owned->data(), owner);
-}
-
 void FileToFile(bool encrypt, const py::handle& src, const py::handle& dst, const py::handle& key,
                 const py::handle& mode, int threads, bool legacy) {
   const std::string s = PathFromPython(src, "src");
@@ -123,8 +103,6 @@ void RegisterContainer(py::module_& m) {
         py::arg("threads") = 0);
   m.def("decrypt", &DecryptBytes, py::arg("data"), py::arg("key"), py::arg("mode") = "AES-GCM",
         py::arg("threads") = 0, py::arg("legacy") = false);
-  m.def("decrypt_file_to_array", &DecryptFileToArray, py::arg("path"), py::arg("key"),
-        py::arg("mode") = "AES-GCM", py::arg("threads") = 0, py::arg("legacy") = false);
   m.def("encrypt_file", [](const py::handle& src, const py::handle& dst, const py::handle& key,
                            const py::handle& mode, int threads) { FileToFile(true, src, dst, key, mode, threads, false); },
         py::arg("src"), py::arg("dst"), py::arg("key"), py::arg("mode") = "AES-GCM", py::arg("threads") = 0);
