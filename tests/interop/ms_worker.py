@@ -112,8 +112,8 @@ def describe_loaded(d):
     return out
 
 
-def op_load_ckpt(path, mode, key):
-    kw = {}
+def op_load_ckpt(path, mode, key, crc_check=False):
+    kw = {"crc_check": crc_check} if crc_check else {}
     if key is not None:
         kw = {"dec_key": _key(key), "dec_mode": mode}
     d = ms.load_checkpoint(path, **kw)
@@ -243,6 +243,7 @@ def _short(msg):
 
 
 def run_task(task):
+    del _SEEN_KEYS[:]
     args = {k: v for k, v in task.items() if k not in ("id", "op")}
     t0 = time.time()
     try:
@@ -254,7 +255,7 @@ def run_task(task):
             cause.append({"exc": _exc_name(c), "msg": _short(c)})
             c = c.__cause__ or c.__context__
         res = {"ok": False, "exc": _exc_name(e), "msg": _short(e), "cause": cause,
-               "traceback": traceback.format_exc()[-3000:]}
+               "traceback": traceback.format_exc()[-3000:], "callable_calls": list(_SEEN_KEYS)}
     res["secs"] = round(time.time() - t0, 3)
     return res
 

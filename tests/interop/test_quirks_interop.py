@@ -28,6 +28,8 @@ def quirks(mindspore, tmp_path_factory):
     empties = [["a", "float32", [3], 1.5], ["empty_0", "float32", [0], 0], ["empty_2x0", "float32", [2, 0], 0]]
     mscrypt.save_checkpoint([{"name": n, "data": np.full(tuple(s), f, dtype=t)} for n, t, s, f in empties],
                             p("mscrypt-empty.ckpt"), enc_key=K16, enc_mode="AES-GCM")
+    mscrypt.save_checkpoint([{"name": "a", "data": np.full((3,), 1.5, np.float32)}], p("mscrypt-crc.ckpt"),
+                            crc_check=True)
     tasks = [
         {"id": "ms-save-empty", "op": "save_ckpt_entries", "path": p("ms-empty.ckpt"), "entries": empties,
          "mode": "AES-GCM", "key": K16.hex()},
@@ -45,6 +47,10 @@ def quirks(mindspore, tmp_path_factory):
         {"id": "ms-save-lowercase-mode", "op": "save_ckpt_entries", "path": p("ms-lower.ckpt"),
          "entries": [["a", "float32", [3], 1.5]], "mode": "aes-gcm", "key": K16.hex()},
         {"id": "ms-load-no-key", "op": "load_ckpt", "path": p("ms-empty.ckpt"), "mode": None, "key": None},
+        {"id": "ms-save-crc", "op": "save_ckpt_entries", "path": p("ms-crc.ckpt"),
+         "entries": [["a", "float32", [3], 1.5]], "crc_check": True},
+        {"id": "ms-load-mscrypt-crc", "op": "load_ckpt", "path": p("mscrypt-crc.ckpt"), "mode": None,
+         "key": None, "crc_check": True},
     ]
     res = mindspore.run(tasks, "ms-quirks")
     return d, res
@@ -111,6 +117,22 @@ def test_crc_check_with_key(quirks, report):
                                "mscrypt_save_exc": type(e_save).__name__ if e_save else None}
     assert isinstance(e_load, mscrypt.Error)
     assert isinstance(e_save, mscrypt.InvalidArgumentError)
+
+
+def test_plain_crc_check_both_ways(quirks):
+    """Plain crc_check=True files (crc_num + CRC-32 as 10-byte big-endian): same bytes, both load."""
+    import mscrypt
+
+    d, res = quirks
+    w = res["ms-save-crc"]
+    assert w["ok"], w
+    with open(w["result"]["path"], "rb") as f1, open(os.path.join(d, "mscrypt-crc.ckpt"), "rb") as f2:
+        assert f1.read() == f2.read()
+    got = mscrypt.load_checkpoint(w["result"]["path"], crc_check=True)
+    assert list(got) == ["a"] and got["a"].tolist() == [1.5, 1.5, 1.5]
+    r = res["ms-load-mscrypt-crc"]
+    assert r["ok"], r
+    assert list(r["result"]["entries"]) == ["a"]
 
 
 def test_lowercase_mode(quirks, report):
