@@ -8,6 +8,8 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 import mscrypt
 
 GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "golden" / "mindspore"
@@ -29,27 +31,38 @@ def main() -> None:
                  "mindir_aes_gcm_128.mindir"):
         show_container(GOLDEN / name)
 
-    print("\n2. Decrypt them with the key and compare with MindSpore's plain output:")
-    for enc, plain in (("ckpt_aes_gcm_128.ckpt", "ckpt_plain.ckpt"),
-                       ("ckpt_sm4_cbc_128.ckpt", "ckpt_plain.ckpt"),
-                       ("mindir_aes_cbc_128.mindir", "mindir_plain.mindir")):
-        data = mscrypt.decrypt((GOLDEN / enc).read_bytes(), KEY, mscrypt.inspect(GOLDEN / enc)["mode"])
-        same = data == (GOLDEN / plain).read_bytes()
-        print(f"  {enc}: {len(data)} bytes, identical to {plain}: {same}")
-        assert same
+    print("\n2. Load MindSpore's encrypted checkpoint (AES-GCM-128) as numpy arrays:")
+    params = mscrypt.load_checkpoint(GOLDEN / "ckpt_aes_gcm_128.ckpt", dec_key=KEY, dec_mode="AES-GCM")
+    for name, value in list(params.items())[:6]:
+        shown = value if isinstance(value, str) else f"{value.dtype}{list(value.shape)} {value.ravel()[:3]}"
+        print(f"  {name:12s} {shown}")
+    print(f"  ... {len(params)} entries; same from SM4-CBC:",
+          all(np.array_equal(a, b) if not isinstance(a, str) else a == b for a, b in zip(
+              params.values(),
+              mscrypt.load_checkpoint(GOLDEN / "ckpt_sm4_cbc_128.ckpt", dec_key=KEY, dec_mode="SM4-CBC").values())))
+
+    print("\n3. Load MindSpore's encrypted MindIR model (AES-CBC-128):")
+    model = mscrypt.load_mindir(GOLDEN / "mindir_aes_cbc_128.mindir", dec_key=KEY, dec_mode="AES-CBC")
+    print(f"  graph {model.graph_name[:40]}...")
+    print(f"  inputs  {[(i.dtype.name, i.shape) for i in model.inputs]}")
+    for name, array in model.parameters.items():
+        print(f"  param   {name.split(':')[-1]:14s} {array.dtype}{list(array.shape)}")
+    plain = (GOLDEN / "mindir_plain.mindir").read_bytes()
+    print(f"  plaintext identical to MindSpore's plain export: {model.serialize() == plain}")
+    assert model.serialize() == plain
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        print("\n3. Rotate the model's key (AES-GCM-128 -> AES-GCM-256) file to file:")
+        print("\n4. Rotate the model's key (AES-GCM-128 -> AES-GCM-256), plaintext only in memory:")
         new_key = bytearray(os.urandom(32))
-        plain = tmp / "model.mindir"
-        mscrypt.decrypt_file(GOLDEN / "mindir_aes_gcm_128.mindir", plain, KEY)
-        mscrypt.encrypt_file(plain, tmp / "model.rotated.mindir", new_key, "AES-GCM")
+        # The plaintext stays in memory: load with the old key, export under the new one.
+        mscrypt.export_mindir(mscrypt.load_mindir(GOLDEN / "mindir_aes_gcm_128.mindir", dec_key=KEY),
+                              tmp / "model.rotated.mindir", enc_key=new_key, enc_mode="AES-GCM")
         show_container(tmp / "model.rotated.mindir")
         mscrypt.verify_file(tmp / "model.rotated.mindir", new_key)
         print("  verified with the new key")
 
-        print("\n4. What a wrong key or a damaged file looks like:")
+        print("\n5. What a wrong key or a damaged file looks like:")
         try:
             mscrypt.decrypt_file(tmp / "model.rotated.mindir", tmp / "out.mindir", KEY)
         except mscrypt.Error as e:
