@@ -1,14 +1,13 @@
 // The C API (include/mscrypt/mscrypt.h) on top of the public C++ API.
 //
 // This file converts arguments, maps Status to mscrypt_status and keeps the thread-local error
-// detail; behaviour lives in the core. It includes public headers only (never internal/), so the
-// C API cannot do anything a C++ user cannot. Two small pieces of I/O live here because the
-// public C++ API has no equivalent yet: a read-only mapping for the "file into caller buffer"
-// path, and an atomic whole-buffer file write for the custom-cipher functions.
+// detail; behaviour lives in the core, the checkpoint layer (checkpoint.h) and the MindIR layer
+// (mindir.h). It includes public headers only (never internal/), so the C API cannot do anything
+// a C++ user cannot. One small piece of I/O lives here because the public C++ API has no
+// equivalent: reading a whole file for the custom-cipher callbacks, into wiping storage.
 #include "mscrypt/mscrypt.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,7 +24,9 @@
 #include <utility>
 
 #include "mscrypt/bytes.h"
+#include "mscrypt/checkpoint.h"
 #include "mscrypt/container.h"
+#include "mscrypt/mindir.h"
 #include "mscrypt/secret_bytes.h"
 #include "mscrypt/status.h"
 
@@ -36,6 +37,14 @@ static_assert(MSCRYPT_ERR_INTERNAL == static_cast<int>(mscrypt::StatusCode::kInt
 static_assert(MSCRYPT_MODE_SM4_CBC == static_cast<int>(mscrypt::Mode::kSm4Cbc), "mode numbers");
 static_assert(MSCRYPT_FORMAT_LEGACY == static_cast<int>(mscrypt::Format::kLegacy), "format numbers");
 static_assert(MSCRYPT_MAX_BLOCK_PLAINTEXT_BYTES == mscrypt::kMaxBlockPlaintextSize, "block size");
+static_assert(MSCRYPT_CKPT_DTYPE_INT8 == static_cast<int>(mscrypt::TensorType::kInt8), "dtype numbers");
+static_assert(MSCRYPT_CKPT_DTYPE_FLOAT32 == static_cast<int>(mscrypt::TensorType::kFloat32), "dtype numbers");
+static_assert(MSCRYPT_CKPT_DTYPE_STRING == static_cast<int>(mscrypt::TensorType::kString), "dtype numbers");
+static_assert(MSCRYPT_CKPT_DTYPE_BFLOAT16 == static_cast<int>(mscrypt::TensorType::kBFloat16), "dtype numbers");
+static_assert(MSCRYPT_CKPT_DTYPE_INT4 == static_cast<int>(mscrypt::TensorType::kInt4), "dtype numbers");
+static_assert(MSCRYPT_CKPT_KIND_TENSOR == static_cast<int>(mscrypt::CheckpointEntryKind::kTensor), "kind numbers");
+static_assert(MSCRYPT_CKPT_KIND_MAP_TENSOR == static_cast<int>(mscrypt::CheckpointEntryKind::kMapTensor),
+              "kind numbers");
 
 // ---- Opaque handle types ------------------------------------------------------------------------
 
@@ -139,6 +148,16 @@ struct mscrypt_sink {
   WipingBytes bytes;
 };
 
+struct mscrypt_ckpt {
+  // The plaintext (multi-slice tensors joined in place) and its index; immutable once opened.
+  mscrypt::CheckpointFile file;
+  ~mscrypt_ckpt() { SecureZero(file.plaintext.data(), file.plaintext.size()); }
+};
+
+struct mscrypt_mindir {
+  mscrypt::Graph graph;
+};
+
 // ---- Errors -----------------------------------------------------------------------------------
 
 namespace {
@@ -204,8 +223,9 @@ bool ValidFormat(mscrypt_format f) {
   return static_cast<int>(f) == MSCRYPT_FORMAT_CURRENT || static_cast<int>(f) == MSCRYPT_FORMAT_LEGACY;
 }
 
-// The first version of mscrypt_options ends after `format`.
+// The first version of mscrypt_options ends after `format`; the second adds the progress callback.
 constexpr size_t kOptionsV1Size = offsetof(mscrypt_options, format) + sizeof(mscrypt_format);
+constexpr size_t kOptionsV2Size = offsetof(mscrypt_options, progress_arg) + sizeof(void*);
 
 mscrypt_status ToOptions(const mscrypt_options* in, mscrypt::Options* out) {
   *out = mscrypt::Options();
@@ -217,6 +237,11 @@ mscrypt_status ToOptions(const mscrypt_options* in, mscrypt::Options* out) {
   if (!ValidFormat(in->format)) return InvalidArg("mscrypt_options.format is not a known mscrypt_format");
   out->threads = in->threads;
   out->format = static_cast<mscrypt::Format>(static_cast<int>(in->format));
+  if (in->struct_size >= kOptionsV2Size && in->progress != nullptr) {
+    const mscrypt_progress_cb cb = in->progress;
+    void* const arg = in->progress_arg;
+    out->progress = [cb, arg](uint64_t done, uint64_t total) { cb(arg, done, total); };
+  }
   return MSCRYPT_OK;
 }
 
@@ -314,41 +339,6 @@ Status OpenRegular(const std::string& path, int* fd_out, uint64_t* size_out) {
   return Status::Ok();
 }
 
-// MappedFile: a read-only private mapping of a whole file (empty files map to an empty view).
-class MappedFile {
- public:
-  ~MappedFile() {
-    if (addr_ != nullptr) ::munmap(addr_, size_);
-  }
-  Status Open(const std::string& path) {
-    int fd = -1;
-    uint64_t size = 0;
-    MSCRYPT_RETURN_IF_ERROR(OpenRegular(path, &fd, &size));
-    if (size > std::numeric_limits<size_t>::max()) {
-      ::close(fd);
-      return Status(StatusCode::kResourceExhausted, "'" + path + "' is too large to map");
-    }
-    size_ = static_cast<size_t>(size);
-    if (size_ > 0) {
-      void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-      const int err = errno;
-      if (p == MAP_FAILED) {
-        ::close(fd);
-        size_ = 0;
-        return mscrypt::IoError(ErrnoText("cannot map", path, err));
-      }
-      addr_ = p;
-    }
-    ::close(fd);
-    return Status::Ok();
-  }
-  ByteView view() const { return ByteView(static_cast<const uint8_t*>(addr_), size_); }
-
- private:
-  void* addr_ = nullptr;
-  size_t size_ = 0;
-};
-
 // ReadWholeFile reads `path` into `out` (wiping storage: it may be plaintext).
 Status ReadWholeFile(const std::string& path, WipingBytes* out) {
   int fd = -1;
@@ -388,28 +378,28 @@ std::string DirName(const std::string& path) {
   return path.substr(0, slash);
 }
 
-std::string BaseName(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
+
+
+// CallCipher calls a user cipher on the whole of `src_path` and leaves its output in *sink. The
+// input is read into wiping storage (it is plaintext when encrypting).
+Status CallCipher(const mscrypt_key* key, const std::string& src_path, mscrypt_decrypt_cb cb, void* arg,
+                  mscrypt_sink* sink) {
+  WipingBytes input;
+  MSCRYPT_RETURN_IF_ERROR(ReadWholeFile(src_path, &input));
+  const int rc = cb(arg, sink, input.data(), input.size(), key->bytes.UnsafeBytes(), key->bytes.size());
+  if (rc == 0) return Status::Ok();
+  StatusCode code = StatusCode::kInternal;
+  if (rc > 0 && rc <= MSCRYPT_STATUS_MAX && rc != MSCRYPT_ERR_BUFFER_TOO_SMALL) code = static_cast<StatusCode>(rc);
+  return Status(code, "custom cipher callback failed with code " + std::to_string(rc) + " on '" + src_path + "'");
 }
 
-
-// RunCallback calls a user cipher on the whole of `src_path` and leaves its output in *sink.
+// RunCallback: argument checks, then CallCipher, as a C status.
 mscrypt_status RunCallback(const mscrypt_key* key, const char* src_path, mscrypt_encrypt_cb cb,
                            void* arg, mscrypt_sink* sink) {
   if (key == nullptr) return InvalidArg("key is NULL");
   if (cb == nullptr) return InvalidArg("callback is NULL");
   MSCRYPT_C_RETURN_IF_ERROR(CheckPath(src_path, "source path"));
-  WipingBytes input;
-  MSCRYPT_C_RETURN_IF_ERROR(Report(ReadWholeFile(src_path, &input)));
-  const int rc = cb(arg, sink, input.data(), input.size(), key->bytes.UnsafeBytes(), key->bytes.size());
-  if (rc == 0) return MSCRYPT_OK;
-  mscrypt_status code = MSCRYPT_ERR_INTERNAL;
-  if (rc > 0 && rc <= MSCRYPT_STATUS_MAX && rc != MSCRYPT_ERR_BUFFER_TOO_SMALL) {
-    code = static_cast<mscrypt_status>(rc);
-  }
-  return Fail(code, "custom cipher callback failed with code " + std::to_string(rc) + " on '" +
-                        std::string(src_path) + "'");
+  return Report(CallCipher(key, src_path, cb, arg, sink));
 }
 
 }  // namespace
@@ -559,7 +549,7 @@ mscrypt_status mscrypt_decrypted_size(const mscrypt_key* key, uint64_t* out_size
 
 namespace {
 
-// DecryptViewInto: shared by mscrypt_decrypt and mscrypt_decrypt_file_into.
+// DecryptViewInto: mscrypt_decrypt's size check and decryption under the buffer contract.
 mscrypt_status DecryptViewInto(const mscrypt_key* key, ByteView in, mscrypt_mode mode, const mscrypt::Options& o,
                                uint8_t* out, size_t* out_len, size_t max_out_len, OutputGuard& guard) {
   mscrypt::StatusOr<uint64_t> need = mscrypt::DecryptedSize(in, key->bytes, ToMode(mode), o);
@@ -687,9 +677,7 @@ mscrypt_status mscrypt_decrypted_file_size(const mscrypt_key* key, uint64_t* out
     mscrypt::Options o;
     MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
     MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
-    MappedFile file;
-    MSCRYPT_C_RETURN_IF_ERROR(Report(file.Open(path)));
-    mscrypt::StatusOr<uint64_t> n = mscrypt::DecryptedSize(file.view(), key->bytes, ToMode(mode), o);
+    mscrypt::StatusOr<uint64_t> n = mscrypt::DecryptedFileSize(path, key->bytes, ToMode(mode), o);
     if (!n.ok()) return Report(n.status());
     *out_size = *n;
     return MSCRYPT_OK;
@@ -706,9 +694,20 @@ mscrypt_status mscrypt_decrypt_file_into(const mscrypt_key* key, uint8_t* out, s
     mscrypt::Options o;
     MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
     MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
-    MappedFile file;
-    MSCRYPT_C_RETURN_IF_ERROR(Report(file.Open(path)));
-    return DecryptViewInto(key, file.view(), mode, o, out, out_len, max_out_len, guard);
+    size_t n = 0;
+    const Status s = mscrypt::DecryptFileInto(path, key->bytes, ToMode(mode), MutableByteView(out, max_out_len), &n, o);
+    if (s.code() == StatusCode::kBufferTooSmall) {
+      // The core wrote nothing; the size query costs a second walk of the headers only on this
+      // path. If the file changed in between, that failure is reported (and `out` wiped).
+      mscrypt::StatusOr<uint64_t> need = mscrypt::DecryptedFileSize(path, key->bytes, ToMode(mode), o);
+      if (!need.ok()) return Report(need.status());
+      if (*need > max_out_len) return guard.TooSmall(*need);
+      return Report(Status(StatusCode::kIoError, "'" + std::string(path) + "' changed during the call"));
+    }
+    MSCRYPT_C_RETURN_IF_ERROR(Report(s));
+    *out_len = n;
+    guard.Keep();
+    return MSCRYPT_OK;
   });
 }
 
@@ -903,6 +902,374 @@ mscrypt_status mscrypt_decrypt_file_custom_alloc(const mscrypt_key* key, mscrypt
     *out = buf.release();
     return MSCRYPT_OK;
   });
+}
+
+// ---- Checkpoints ----
+
+}  // extern "C"
+
+namespace {
+
+const mscrypt::CheckpointEntry* EntryAt(const mscrypt_ckpt* ckpt, size_t i) {
+  if (ckpt == nullptr || i >= ckpt->file.index.entries.size()) return nullptr;
+  return &ckpt->file.index.entries[i];
+}
+
+const mscrypt::CheckpointTensor* TensorAt(const mscrypt_ckpt* ckpt, size_t i, size_t j) {
+  const mscrypt::CheckpointEntry* e = EntryAt(ckpt, i);
+  if (e == nullptr) return nullptr;
+  if (e->kind == mscrypt::CheckpointEntryKind::kTensor) return j == 0 ? &e->tensor : nullptr;
+  return j < e->map_tensors.size() ? &e->map_tensors[j] : nullptr;
+}
+
+mscrypt_status CheckTensorIndex(const mscrypt_ckpt* ckpt, size_t i, size_t j) {
+  if (ckpt == nullptr) return InvalidArg("ckpt is NULL");
+  if (i >= ckpt->file.index.entries.size()) {
+    return Fail(MSCRYPT_ERR_INVALID_ARGUMENT, "entry index " + std::to_string(i) + " is out of range (the checkpoint has " +
+                                                  std::to_string(ckpt->file.index.entries.size()) + " entries)");
+  }
+  if (TensorAt(ckpt, i, j) == nullptr) {
+    return Fail(MSCRYPT_ERR_INVALID_ARGUMENT, "tensor index " + std::to_string(j) + " is out of range for entry " +
+                                                  std::to_string(i));
+  }
+  return MSCRYPT_OK;
+}
+
+const int64_t* DimsPtr(const std::vector<int64_t>& dims) { return dims.empty() ? nullptr : dims.data(); }
+
+}  // namespace
+
+extern "C" {
+
+mscrypt_status mscrypt_ckpt_open(mscrypt_ckpt** out, const mscrypt_key* key, mscrypt_mode mode, const char* path,
+                                 uint32_t flags, const mscrypt_options* opts) {
+  return Guard([&] {
+    if (out == nullptr) return InvalidArg("out is NULL");
+    *out = nullptr;
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(path, "path"));
+    if ((flags & ~MSCRYPT_CKPT_CRC_CHECK) != 0) return InvalidArg("flags has bits other than MSCRYPT_CKPT_CRC_CHECK");
+    mscrypt::CheckpointReadOptions ro;
+    MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &ro.container));
+    ro.crc_check = (flags & MSCRYPT_CKPT_CRC_CHECK) != 0;
+    if (key != nullptr) MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+    std::unique_ptr<mscrypt_ckpt> handle(new mscrypt_ckpt());
+    mscrypt::StatusOr<mscrypt::CheckpointFile> file = mscrypt::ReadCheckpointFile(
+        path, key != nullptr ? &key->bytes : nullptr, key != nullptr ? ToMode(mode) : mscrypt::Mode::kAesGcm, ro);
+    if (!file.ok()) return Report(file.status());
+    handle->file = std::move(file).value();
+    // Make every plain tensor contiguous now, so tensor_view can hand out pointers and the handle
+    // stays immutable (and shareable between threads) afterwards.
+    for (mscrypt::CheckpointEntry& e : handle->file.index.entries) {
+      if (e.kind == mscrypt::CheckpointEntryKind::kTensor && !e.tensor.contiguous()) {
+        MSCRYPT_C_RETURN_IF_ERROR(
+            Report(mscrypt::JoinSlicesInPlace(handle->file.plaintext.mutable_view(), &e.tensor)));
+      }
+    }
+    *out = handle.release();
+    return MSCRYPT_OK;
+  });
+}
+
+void mscrypt_ckpt_free(mscrypt_ckpt* ckpt) { delete ckpt; }
+
+size_t mscrypt_ckpt_count(const mscrypt_ckpt* ckpt) {
+  return ckpt == nullptr ? 0 : ckpt->file.index.entries.size();
+}
+
+int mscrypt_ckpt_has_crc_trailer(const mscrypt_ckpt* ckpt) {
+  return ckpt != nullptr && ckpt->file.index.has_crc_trailer ? 1 : 0;
+}
+
+const char* mscrypt_ckpt_entry_name(const mscrypt_ckpt* ckpt, size_t i, size_t* out_len) {
+  const mscrypt::CheckpointEntry* e = EntryAt(ckpt, i);
+  if (out_len != nullptr) *out_len = e == nullptr ? 0 : e->name.size();
+  return e == nullptr ? nullptr : e->name.c_str();
+}
+
+int mscrypt_ckpt_entry_kind(const mscrypt_ckpt* ckpt, size_t i) {
+  const mscrypt::CheckpointEntry* e = EntryAt(ckpt, i);
+  return e == nullptr ? -1 : static_cast<int>(e->kind);
+}
+
+size_t mscrypt_ckpt_entry_num_tensors(const mscrypt_ckpt* ckpt, size_t i) {
+  const mscrypt::CheckpointEntry* e = EntryAt(ckpt, i);
+  if (e == nullptr) return 0;
+  return e->kind == mscrypt::CheckpointEntryKind::kTensor ? 1 : e->map_tensors.size();
+}
+
+uint64_t mscrypt_ckpt_entry_size(const mscrypt_ckpt* ckpt, size_t i) {
+  const mscrypt::CheckpointEntry* e = EntryAt(ckpt, i);
+  if (e == nullptr) return 0;
+  if (e->kind == mscrypt::CheckpointEntryKind::kTensor) return e->tensor.size_in_bytes;
+  uint64_t total = 0;
+  for (const mscrypt::CheckpointTensor& t : e->map_tensors) total += t.size_in_bytes;
+  return total;
+}
+
+const char* mscrypt_ckpt_tensor_type_name(const mscrypt_ckpt* ckpt, size_t i, size_t j) {
+  const mscrypt::CheckpointTensor* t = TensorAt(ckpt, i, j);
+  return t == nullptr ? nullptr : t->type_name.c_str();
+}
+
+int mscrypt_ckpt_tensor_dtype(const mscrypt_ckpt* ckpt, size_t i, size_t j) {
+  const mscrypt::CheckpointTensor* t = TensorAt(ckpt, i, j);
+  return t == nullptr ? -1 : static_cast<int>(t->type);
+}
+
+size_t mscrypt_ckpt_tensor_ndim(const mscrypt_ckpt* ckpt, size_t i, size_t j) {
+  const mscrypt::CheckpointTensor* t = TensorAt(ckpt, i, j);
+  return t == nullptr ? 0 : t->dims.size();
+}
+
+const int64_t* mscrypt_ckpt_tensor_dims(const mscrypt_ckpt* ckpt, size_t i, size_t j) {
+  const mscrypt::CheckpointTensor* t = TensorAt(ckpt, i, j);
+  return t == nullptr ? nullptr : DimsPtr(t->dims);
+}
+
+size_t mscrypt_ckpt_tensor_shape_ndim(const mscrypt_ckpt* ckpt, size_t i, size_t j) {
+  const mscrypt::CheckpointTensor* t = TensorAt(ckpt, i, j);
+  return t == nullptr ? 0 : t->shape.size();
+}
+
+const int64_t* mscrypt_ckpt_tensor_shape(const mscrypt_ckpt* ckpt, size_t i, size_t j) {
+  const mscrypt::CheckpointTensor* t = TensorAt(ckpt, i, j);
+  return t == nullptr ? nullptr : DimsPtr(t->shape);
+}
+
+uint64_t mscrypt_ckpt_tensor_size(const mscrypt_ckpt* ckpt, size_t i, size_t j) {
+  const mscrypt::CheckpointTensor* t = TensorAt(ckpt, i, j);
+  return t == nullptr ? 0 : t->size_in_bytes;
+}
+
+mscrypt_status mscrypt_ckpt_tensor_data(const mscrypt_ckpt* ckpt, size_t i, size_t j, uint8_t* out,
+                                        size_t* out_len, size_t max_out_len) {
+  return Guard([&] {
+    MSCRYPT_C_RETURN_IF_ERROR(CheckOutArgs(out, out_len, max_out_len));
+    OutputGuard guard(out, out_len, max_out_len);
+    MSCRYPT_C_RETURN_IF_ERROR(CheckTensorIndex(ckpt, i, j));
+    const mscrypt::CheckpointTensor& t = *TensorAt(ckpt, i, j);
+    if (t.size_in_bytes > max_out_len) return guard.TooSmall(t.size_in_bytes);
+    const size_t n = static_cast<size_t>(t.size_in_bytes);
+    MSCRYPT_C_RETURN_IF_ERROR(
+        Report(mscrypt::GatherTensorBytes(ckpt->file.plaintext.view(), t, MutableByteView(out, n))));
+    *out_len = n;
+    guard.Keep();
+    return MSCRYPT_OK;
+  });
+}
+
+mscrypt_status mscrypt_ckpt_tensor_view(const mscrypt_ckpt* ckpt, size_t i, size_t j, const uint8_t** out_data,
+                                        size_t* out_len) {
+  return Guard([&] {
+    if (out_data == nullptr) return InvalidArg("out_data is NULL");
+    *out_data = nullptr;
+    if (out_len == nullptr) return InvalidArg("out_len is NULL");
+    *out_len = 0;
+    MSCRYPT_C_RETURN_IF_ERROR(CheckTensorIndex(ckpt, i, j));
+    const mscrypt::CheckpointTensor& t = *TensorAt(ckpt, i, j);
+    if (!t.contiguous()) {
+      return Fail(MSCRYPT_ERR_UNSUPPORTED, "tensor " + std::to_string(j) + " of entry " + std::to_string(i) +
+                                               " is stored in " + std::to_string(t.slices.size()) +
+                                               " slices; copy it with mscrypt_ckpt_tensor_data");
+    }
+    if (t.size_in_bytes == 0) return MSCRYPT_OK;
+    if (t.size_in_bytes > std::numeric_limits<size_t>::max()) return Fail(MSCRYPT_ERR_INTERNAL, "tensor size");
+    *out_data = ckpt->file.plaintext.data() + t.data_offset();
+    *out_len = static_cast<size_t>(t.size_in_bytes);
+    return MSCRYPT_OK;
+  });
+}
+
+// ---- MindIR ----
+
+}  // extern "C"
+
+namespace {
+
+mscrypt_status CheckMindIROptions(const mscrypt_options* opts, mscrypt::Options* o) {
+  MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, o));
+  if (o->format != mscrypt::Format::kCurrent) {
+    return InvalidArg("MindIR files are read in the current format only (MSCRYPT_FORMAT_LEGACY is not supported here)");
+  }
+  return MSCRYPT_OK;
+}
+
+mscrypt_status CheckMindIRFlags(uint32_t flags) {
+  if ((flags & ~MSCRYPT_MINDIR_INLINE_EXTERNAL) != 0) {
+    return InvalidArg("flags has bits other than MSCRYPT_MINDIR_INLINE_EXTERNAL");
+  }
+  return MSCRYPT_OK;
+}
+
+mscrypt_status OpenMindIR(mscrypt_mindir** out, const mscrypt_key* key, mscrypt_mode mode, const char* path,
+                          const mscrypt_options* opts) {
+  *out = nullptr;
+  MSCRYPT_C_RETURN_IF_ERROR(CheckPath(path, "path"));
+  mscrypt::Options o;
+  MSCRYPT_C_RETURN_IF_ERROR(CheckMindIROptions(opts, &o));
+  if (key != nullptr) MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+  mscrypt::MindIRLoadOptions lo;
+  lo.key = key != nullptr ? &key->bytes : nullptr;
+  lo.mode = key != nullptr ? ToMode(mode) : mscrypt::Mode::kAesGcm;
+  lo.threads = o.threads;
+  mscrypt::StatusOr<mscrypt::Graph> graph = mscrypt::LoadMindIR(path, lo);
+  if (!graph.ok()) return Report(graph.status());
+  *out = new mscrypt_mindir{std::move(graph).value()};
+  return MSCRYPT_OK;
+}
+
+mscrypt_status OpenMindIRCustom(mscrypt_mindir** out, const mscrypt_key* key, const char* path,
+                                mscrypt_decrypt_cb decrypt, void* arg) {
+  *out = nullptr;
+  mscrypt_sink graph_plain;
+  MSCRYPT_C_RETURN_IF_ERROR(RunCallback(key, path, decrypt, arg, &graph_plain));
+  mscrypt::MindIRLoadOptions lo;
+  lo.weights_dir = DirName(path);
+  // Weight files go through the same callback (mscrypt's custom export encrypts each whole file).
+  lo.read_weight_file = [key, decrypt, arg](const std::string& weight_path) -> mscrypt::StatusOr<mscrypt::Buffer> {
+    mscrypt_sink sink;  // wiped when it goes out of scope
+    MSCRYPT_RETURN_IF_ERROR(CallCipher(key, weight_path, decrypt, arg, &sink));
+    MSCRYPT_ASSIGN_OR_RETURN(mscrypt::Buffer buf, mscrypt::Buffer::Allocate(sink.bytes.size()));
+    if (sink.bytes.size() > 0) std::memcpy(buf.data(), sink.bytes.data(), sink.bytes.size());
+    return buf;
+  };
+  mscrypt::StatusOr<mscrypt::Graph> graph =
+      mscrypt::ParseMindIR(ByteView(graph_plain.bytes.data(), graph_plain.bytes.size()), lo);
+  if (!graph.ok()) return Report(graph.status());
+  *out = new mscrypt_mindir{std::move(graph).value()};
+  return MSCRYPT_OK;
+}
+
+mscrypt_status SerializeMindIR(const mscrypt_mindir* mindir, mscrypt_buffer** out, uint32_t flags) {
+  *out = nullptr;
+  if (mindir == nullptr) return InvalidArg("mindir is NULL");
+  MSCRYPT_C_RETURN_IF_ERROR(CheckMindIRFlags(flags));
+  std::unique_ptr<mscrypt_buffer> buf(new mscrypt_buffer());
+  mscrypt::StatusOr<mscrypt::Buffer> bytes =
+      mindir->graph.SerializeModel((flags & MSCRYPT_MINDIR_INLINE_EXTERNAL) != 0);
+  if (!bytes.ok()) return Report(bytes.status());
+  buf->core = std::move(bytes).value();
+  *out = buf.release();
+  return MSCRYPT_OK;
+}
+
+const mscrypt::MindIRParameter* ParameterAt(const mscrypt_mindir* mindir, size_t i) {
+  if (mindir == nullptr || i >= mindir->graph.parameters().size()) return nullptr;
+  return &mindir->graph.parameters()[i];
+}
+
+}  // namespace
+
+extern "C" {
+
+mscrypt_status mscrypt_mindir_open(mscrypt_mindir** out, const mscrypt_key* key, mscrypt_mode mode, const char* path,
+                                   const mscrypt_options* opts) {
+  return Guard([&] {
+    if (out == nullptr) return InvalidArg("out is NULL");
+    return OpenMindIR(out, key, mode, path, opts);
+  });
+}
+
+mscrypt_status mscrypt_mindir_open_custom(mscrypt_mindir** out, const mscrypt_key* key, const char* path,
+                                          mscrypt_decrypt_cb decrypt, void* arg) {
+  return Guard([&] {
+    if (out == nullptr) return InvalidArg("out is NULL");
+    return OpenMindIRCustom(out, key, path, decrypt, arg);
+  });
+}
+
+void mscrypt_mindir_free(mscrypt_mindir* mindir) { delete mindir; }
+
+mscrypt_status mscrypt_mindir_serialize(const mscrypt_mindir* mindir, mscrypt_buffer** out, uint32_t flags) {
+  return Guard([&] {
+    if (out == nullptr) return InvalidArg("out is NULL");
+    return SerializeMindIR(mindir, out, flags);
+  });
+}
+
+mscrypt_status mscrypt_mindir_load(mscrypt_buffer** out, const mscrypt_key* key, mscrypt_mode mode, const char* path,
+                                   uint32_t flags, const mscrypt_options* opts) {
+  return Guard([&] {
+    if (out == nullptr) return InvalidArg("out is NULL");
+    *out = nullptr;
+    MSCRYPT_C_RETURN_IF_ERROR(CheckMindIRFlags(flags));
+    mscrypt_mindir* raw = nullptr;
+    MSCRYPT_C_RETURN_IF_ERROR(OpenMindIR(&raw, key, mode, path, opts));
+    std::unique_ptr<mscrypt_mindir> mindir(raw);
+    return SerializeMindIR(mindir.get(), out, flags);
+  });
+}
+
+mscrypt_status mscrypt_mindir_load_custom(mscrypt_buffer** out, const mscrypt_key* key, const char* path,
+                                          uint32_t flags, mscrypt_decrypt_cb decrypt, void* arg) {
+  return Guard([&] {
+    if (out == nullptr) return InvalidArg("out is NULL");
+    *out = nullptr;
+    MSCRYPT_C_RETURN_IF_ERROR(CheckMindIRFlags(flags));
+    mscrypt_mindir* raw = nullptr;
+    MSCRYPT_C_RETURN_IF_ERROR(OpenMindIRCustom(&raw, key, path, decrypt, arg));
+    std::unique_ptr<mscrypt_mindir> mindir(raw);
+    return SerializeMindIR(mindir.get(), out, flags);
+  });
+}
+
+const char* mscrypt_mindir_graph_name(const mscrypt_mindir* mindir) {
+  return mindir == nullptr ? "" : mindir->graph.name().c_str();
+}
+
+const char* mscrypt_mindir_producer_name(const mscrypt_mindir* mindir) {
+  return mindir == nullptr ? "" : mindir->graph.producer_name().c_str();
+}
+
+const char* mscrypt_mindir_model_version(const mscrypt_mindir* mindir) {
+  return mindir == nullptr ? "" : mindir->graph.model_version().c_str();
+}
+
+size_t mscrypt_mindir_num_parameters(const mscrypt_mindir* mindir) {
+  return mindir == nullptr ? 0 : mindir->graph.parameters().size();
+}
+
+uint64_t mscrypt_mindir_parameter_bytes(const mscrypt_mindir* mindir) {
+  return mindir == nullptr ? 0 : mindir->graph.parameter_bytes();
+}
+
+int mscrypt_mindir_has_external_data(const mscrypt_mindir* mindir) {
+  return mindir != nullptr && mindir->graph.has_external_data() ? 1 : 0;
+}
+
+const char* mscrypt_mindir_parameter_name(const mscrypt_mindir* mindir, size_t i) {
+  const mscrypt::MindIRParameter* p = ParameterAt(mindir, i);
+  return p == nullptr ? nullptr : p->name.c_str();
+}
+
+const char* mscrypt_mindir_parameter_key(const mscrypt_mindir* mindir, size_t i) {
+  const mscrypt::MindIRParameter* p = ParameterAt(mindir, i);
+  return p == nullptr ? nullptr : p->ref_key.c_str();
+}
+
+const char* mscrypt_mindir_parameter_dtype(const mscrypt_mindir* mindir, size_t i) {
+  const mscrypt::MindIRParameter* p = ParameterAt(mindir, i);
+  return p == nullptr ? nullptr : mscrypt::MindIRDataTypeName(p->data_type);
+}
+
+size_t mscrypt_mindir_parameter_ndim(const mscrypt_mindir* mindir, size_t i) {
+  const mscrypt::MindIRParameter* p = ParameterAt(mindir, i);
+  return p == nullptr ? 0 : p->shape.size();
+}
+
+const int64_t* mscrypt_mindir_parameter_dims(const mscrypt_mindir* mindir, size_t i) {
+  const mscrypt::MindIRParameter* p = ParameterAt(mindir, i);
+  return p == nullptr ? nullptr : DimsPtr(p->shape);
+}
+
+uint64_t mscrypt_mindir_parameter_size(const mscrypt_mindir* mindir, size_t i) {
+  const mscrypt::MindIRParameter* p = ParameterAt(mindir, i);
+  return p == nullptr ? 0 : p->data.size;
+}
+
+int mscrypt_mindir_parameter_is_external(const mscrypt_mindir* mindir, size_t i) {
+  const mscrypt::MindIRParameter* p = ParameterAt(mindir, i);
+  return p != nullptr && p->external.has_value() ? 1 : 0;
 }
 
 }  // extern "C"

@@ -4,7 +4,9 @@
  * every mode and key size, a MindSpore test vector, the failure contract (output zero-filled and
  * *out_len 0; BUFFER_TOO_SMALL leaves the buffer untouched and reports the size), last-error
  * messages (present, thread-local, never containing key bytes), file functions with atomic
- * output, inspection, the incremental writer and custom cipher callbacks. */
+ * output, inspection, the incremental writer and custom cipher callbacks, the progress callback
+ * and its struct_size versioning, checkpoint listing (mscrypt_ckpt_*) and MindIR loading
+ * (mscrypt_mindir_*) against the MindSpore 2.7.1 golden files whose directory is argv[1]. */
 #define _GNU_SOURCE /* memmem, mkdtemp */
 #include <dirent.h>
 #include <pthread.h>
@@ -50,6 +52,7 @@ static const mscrypt_mode kModes[] = {MSCRYPT_MODE_AES_GCM, MSCRYPT_MODE_AES_CBC
 static const uint8_t kKey16[16] = {'0', '1', '2', '3', '4', '5', '6', '7',
                                    '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
 static char g_dir[256];
+static const char *g_golden = NULL; /* tests/golden/mindspore */
 
 static int all_bytes(const uint8_t *p, size_t n, uint8_t v) {
   size_t i;
@@ -146,6 +149,17 @@ static void check_last_error_clean(const uint8_t *key, size_t key_len) {
 /* ---- Tests ------------------------------------------------------------------------------------ */
 
 static void test_free_null(void) {
+  mscrypt_ckpt_free(NULL);
+  mscrypt_mindir_free(NULL);
+  CHECK(mscrypt_ckpt_count(NULL) == 0);
+  CHECK(mscrypt_ckpt_entry_name(NULL, 0, NULL) == NULL);
+  CHECK(mscrypt_ckpt_entry_kind(NULL, 0) == -1);
+  CHECK(mscrypt_ckpt_tensor_dtype(NULL, 0, 0) == -1);
+  CHECK(mscrypt_ckpt_tensor_dims(NULL, 0, 0) == NULL);
+  CHECK(mscrypt_ckpt_has_crc_trailer(NULL) == 0);
+  CHECK(mscrypt_mindir_num_parameters(NULL) == 0);
+  CHECK(strcmp(mscrypt_mindir_graph_name(NULL), "") == 0);
+  CHECK(mscrypt_mindir_parameter_name(NULL, 0) == NULL);
   mscrypt_key_free(NULL);
   mscrypt_buffer_free(NULL);
   mscrypt_info_free(NULL);
@@ -772,6 +786,608 @@ static void test_callbacks(void) {
   mscrypt_key_free(key);
 }
 
+/* ---- Progress callback ------------------------------------------------------------------------- */
+
+struct progress_state {
+  int calls;
+  uint64_t last_done;
+  uint64_t total;
+  int monotonic;
+};
+
+static void on_progress(void *arg, uint64_t done, uint64_t total) {
+  struct progress_state *st = (struct progress_state *)arg;
+  if (done < st->last_done || done > total || (st->calls > 0 && total != st->total)) st->monotonic = 0;
+  st->calls++;
+  st->last_done = done;
+  st->total = total;
+}
+
+/* test_progress_and_pread: the progress callback of mscrypt_options (and its struct_size
+ * versioning), and decrypt_file_into on a file that is shorter than its headers say. */
+static void test_progress_and_pread(void) {
+  char path[300], trunc[300];
+  const size_t n = MSCRYPT_MAX_BLOCK_PLAINTEXT_BYTES + 100; /* two blocks */
+  uint8_t *pt = (uint8_t *)calloc(n, 1);
+  uint8_t *buf = (uint8_t *)malloc(n);
+  uint8_t *ct;
+  size_t len = 0;
+  uint64_t size = 0;
+  mscrypt_key *key = make_key(kKey16, 16);
+  mscrypt_options opts;
+  struct progress_state st;
+  mscrypt_buffer *b = NULL;
+
+  path_in_dir(path, sizeof(path), "progress.bin");
+  CHECK(pt != NULL && buf != NULL);
+  CHECK_OK(mscrypt_encrypt_to_file(key, MSCRYPT_MODE_AES_GCM, path, pt, n, NULL));
+
+  memset(&st, 0, sizeof(st));
+  st.monotonic = 1;
+  mscrypt_options_init(&opts);
+  CHECK(opts.progress == NULL && opts.progress_arg == NULL);
+  opts.threads = 1;
+  opts.progress = on_progress;
+  opts.progress_arg = &st;
+  CHECK_OK(mscrypt_verify_file(key, MSCRYPT_MODE_AES_GCM, path, &opts));
+  CHECK(st.calls >= 1 && st.monotonic);
+  CHECK(st.total == n + 2 * 48 && st.last_done == st.total);
+  memset(&st, 0, sizeof(st));
+  st.monotonic = 1;
+  CHECK_OK(mscrypt_decrypt_file_into(key, buf, &len, n, MSCRYPT_MODE_AES_GCM, path, &opts));
+  CHECK(len == n && all_bytes(buf, n, 0));
+  CHECK(st.calls >= 1 && st.monotonic && st.last_done == n + 2 * 48);
+  memset(&st, 0, sizeof(st));
+  st.monotonic = 1;
+  CHECK_OK(mscrypt_decrypt_file_alloc(key, &b, MSCRYPT_MODE_AES_GCM, path, &opts));
+  mscrypt_buffer_free(b);
+  CHECK(st.calls >= 1 && st.monotonic);
+
+  /* A caller built against the first version of the struct: the newer fields are not read. */
+  memset(&st, 0, sizeof(st));
+  opts.struct_size = offsetof(mscrypt_options, progress);
+  CHECK_OK(mscrypt_verify_file(key, MSCRYPT_MODE_AES_GCM, path, &opts));
+  CHECK(st.calls == 0);
+
+  /* pread, not a mapping: a file that ends early is an error and the buffer is wiped. */
+  ct = read_file(path, &len);
+  CHECK(ct != NULL);
+  path_in_dir(trunc, sizeof(trunc), "progress-trunc.bin");
+  CHECK(write_file(trunc, ct, len - 10));
+  free(ct);
+  memset(buf, 0xAA, n);
+  CHECK_STATUS(mscrypt_decrypt_file_into(key, buf, &len, n, MSCRYPT_MODE_AES_GCM, trunc, NULL), MSCRYPT_ERR_TRUNCATED);
+  CHECK(len == 0 && all_bytes(buf, n, 0));
+  size = 7;
+  CHECK_STATUS(mscrypt_decrypted_file_size(key, &size, MSCRYPT_MODE_AES_GCM, trunc, NULL), MSCRYPT_ERR_TRUNCATED);
+  CHECK(size == 0);
+  /* BUFFER_TOO_SMALL: untouched buffer, size reported. */
+  memset(buf, 0xAA, n);
+  CHECK_STATUS(mscrypt_decrypt_file_into(key, buf, &len, 1000, MSCRYPT_MODE_AES_GCM, path, NULL),
+               MSCRYPT_ERR_BUFFER_TOO_SMALL);
+  CHECK(len == n && all_bytes(buf, n, 0xAA));
+  CHECK_STATUS(mscrypt_decrypt_file_into(key, NULL, &len, 0, MSCRYPT_MODE_AES_GCM, path, NULL),
+               MSCRYPT_ERR_BUFFER_TOO_SMALL);
+  CHECK(len == n);
+  remove(path);
+  remove(trunc);
+  free(pt);
+  free(buf);
+  mscrypt_key_free(key);
+}
+
+/* ---- Checkpoints ----------------------------------------------------------------------------- */
+
+struct golden_entry {
+  const char *name;
+  const char *type;
+  int dtype;
+  size_t ndim;
+  int64_t dims[2];
+  uint64_t size;
+};
+
+/* The 18 entries of every golden checkpoint (tests/golden/mindspore/README.md). */
+static const struct golden_entry kGoldenEntries[] = {
+    {"w_f32", "Float32", MSCRYPT_CKPT_DTYPE_FLOAT32, 2, {2, 3}, 24},
+    {"w_f16", "Float16", MSCRYPT_CKPT_DTYPE_FLOAT16, 1, {3, 0}, 6},
+    {"w_bf16", "BFloat16", MSCRYPT_CKPT_DTYPE_BFLOAT16, 1, {3, 0}, 6},
+    {"w_f64", "Float64", MSCRYPT_CKPT_DTYPE_FLOAT64, 1, {2, 0}, 16},
+    {"w_i8", "Int8", MSCRYPT_CKPT_DTYPE_INT8, 1, {3, 0}, 3},
+    {"w_i16", "Int16", MSCRYPT_CKPT_DTYPE_INT16, 1, {3, 0}, 6},
+    {"w_i32", "Int32", MSCRYPT_CKPT_DTYPE_INT32, 2, {2, 1}, 8},
+    {"w_i64", "Int64", MSCRYPT_CKPT_DTYPE_INT64, 2, {2, 2}, 32},
+    {"w_u8", "UInt8", MSCRYPT_CKPT_DTYPE_UINT8, 1, {3, 0}, 3},
+    {"w_u16", "UInt16", MSCRYPT_CKPT_DTYPE_UINT16, 1, {2, 0}, 4},
+    {"w_u32", "UInt32", MSCRYPT_CKPT_DTYPE_UINT32, 1, {1, 0}, 4},
+    {"w_u64", "UInt64", MSCRYPT_CKPT_DTYPE_UINT64, 1, {2, 0}, 16},
+    {"w_bool", "Bool", MSCRYPT_CKPT_DTYPE_BOOL, 1, {3, 0}, 3},
+    {"scalar_f32", "Float32", MSCRYPT_CKPT_DTYPE_FLOAT32, 0, {0, 0}, 4},
+    {"epoch_num", "Int64", MSCRYPT_CKPT_DTYPE_INT64, 0, {0, 0}, 8},
+    {"lr", "Float32", MSCRYPT_CKPT_DTYPE_FLOAT32, 0, {0, 0}, 4},
+    {"flag", "Bool", MSCRYPT_CKPT_DTYPE_BOOL, 0, {0, 0}, 1},
+    {"note", "str", MSCRYPT_CKPT_DTYPE_STRING, 1, {0, 0}, 32},
+};
+#define NUM_GOLDEN_ENTRIES (sizeof(kGoldenEntries) / sizeof(kGoldenEntries[0]))
+
+static void golden_path(char *out, size_t out_len, const char *name) {
+  snprintf(out, out_len, "%s/%s", g_golden, name);
+}
+
+/* check_golden_ckpt: the entries, their order, types, dims, shapes, sizes and two contents. */
+static void check_golden_ckpt(const mscrypt_ckpt *ckpt) {
+  static const char kWf32[] = "000080bf000000bf000000000000003f0000803f0000c03f";
+  size_t i, d, name_len = 0, len = 0;
+  uint8_t content[64];
+  const uint8_t *view = NULL;
+  CHECK(mscrypt_ckpt_count(ckpt) == NUM_GOLDEN_ENTRIES);
+  if (mscrypt_ckpt_count(ckpt) != NUM_GOLDEN_ENTRIES) return;
+  for (i = 0; i < NUM_GOLDEN_ENTRIES; ++i) {
+    const struct golden_entry *g = &kGoldenEntries[i];
+    const char *name = mscrypt_ckpt_entry_name(ckpt, i, &name_len);
+    const int64_t *dims = mscrypt_ckpt_tensor_dims(ckpt, i, 0);
+    CHECK(name != NULL && strcmp(name, g->name) == 0 && name_len == strlen(g->name));
+    CHECK(mscrypt_ckpt_entry_kind(ckpt, i) == MSCRYPT_CKPT_KIND_TENSOR);
+    CHECK(mscrypt_ckpt_entry_num_tensors(ckpt, i) == 1);
+    CHECK(strcmp(mscrypt_ckpt_tensor_type_name(ckpt, i, 0), g->type) == 0);
+    CHECK(mscrypt_ckpt_tensor_dtype(ckpt, i, 0) == g->dtype);
+    CHECK(mscrypt_ckpt_tensor_ndim(ckpt, i, 0) == g->ndim);
+    CHECK((g->ndim == 0) == (dims == NULL));
+    for (d = 0; d < g->ndim && dims != NULL; ++d) CHECK(dims[d] == g->dims[d]);
+    CHECK(mscrypt_ckpt_tensor_size(ckpt, i, 0) == g->size);
+    CHECK(mscrypt_ckpt_entry_size(ckpt, i) == g->size);
+    /* The loaded shape equals the dims except for the string: one value, shape []. */
+    if (g->dtype == MSCRYPT_CKPT_DTYPE_STRING) {
+      CHECK(mscrypt_ckpt_tensor_shape_ndim(ckpt, i, 0) == 0 && mscrypt_ckpt_tensor_shape(ckpt, i, 0) == NULL);
+    } else {
+      CHECK(mscrypt_ckpt_tensor_shape_ndim(ckpt, i, 0) == g->ndim);
+    }
+    CHECK(mscrypt_ckpt_tensor_dtype(ckpt, i, 1) == -1); /* a plain tensor has tensor 0 only */
+    CHECK(mscrypt_ckpt_tensor_type_name(ckpt, i, 1) == NULL);
+  }
+  CHECK(mscrypt_ckpt_entry_name(ckpt, NUM_GOLDEN_ENTRIES, &name_len) == NULL && name_len == 0);
+  CHECK(mscrypt_ckpt_entry_kind(ckpt, NUM_GOLDEN_ENTRIES) == -1);
+  CHECK(mscrypt_ckpt_entry_num_tensors(ckpt, NUM_GOLDEN_ENTRIES) == 0);
+  CHECK(mscrypt_ckpt_tensor_size(ckpt, NUM_GOLDEN_ENTRIES, 0) == 0);
+
+  /* Copy-out: size query, BUFFER_TOO_SMALL leaves the buffer, then the bytes. */
+  CHECK_STATUS(mscrypt_ckpt_tensor_data(ckpt, 0, 0, NULL, &len, 0), MSCRYPT_ERR_BUFFER_TOO_SMALL);
+  CHECK(len == 24);
+  memset(content, 0xAA, sizeof(content));
+  CHECK_STATUS(mscrypt_ckpt_tensor_data(ckpt, 0, 0, content, &len, 23), MSCRYPT_ERR_BUFFER_TOO_SMALL);
+  CHECK(len == 24 && all_bytes(content, sizeof(content), 0xAA));
+  CHECK_OK(mscrypt_ckpt_tensor_data(ckpt, 0, 0, content, &len, sizeof(content)));
+  {
+    uint8_t want[24];
+    CHECK(unhex(kWf32, want) == 24);
+    CHECK(len == 24 && memcmp(content, want, 24) == 0);
+    CHECK_OK(mscrypt_ckpt_tensor_view(ckpt, 0, 0, &view, &len));
+    CHECK(view != NULL && len == 24 && memcmp(view, want, 24) == 0);
+  }
+  /* Bad indices: INVALID_ARGUMENT, the buffer zero-filled. */
+  memset(content, 0xAA, sizeof(content));
+  CHECK_STATUS(mscrypt_ckpt_tensor_data(ckpt, NUM_GOLDEN_ENTRIES, 0, content, &len, sizeof(content)),
+               MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK(len == 0 && all_bytes(content, sizeof(content), 0));
+  CHECK_STATUS(mscrypt_ckpt_tensor_data(ckpt, 0, 1, content, &len, sizeof(content)), MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(mscrypt_ckpt_tensor_data(ckpt, 0, 0, content, NULL, sizeof(content)), MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(mscrypt_ckpt_tensor_data(ckpt, 0, 0, NULL, &len, 5), MSCRYPT_ERR_INVALID_ARGUMENT);
+  view = (const uint8_t *)&len;
+  CHECK_STATUS(mscrypt_ckpt_tensor_view(ckpt, 0, 3, &view, &len), MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK(view == NULL && len == 0);
+  CHECK_STATUS(mscrypt_ckpt_tensor_view(ckpt, 0, 0, NULL, &len), MSCRYPT_ERR_INVALID_ARGUMENT);
+  {
+    /* The string entry: UTF-32LE "h\xe9llo \u20ac\U0001d11e". */
+    uint8_t s[32];
+    CHECK_OK(mscrypt_ckpt_tensor_data(ckpt, 17, 0, s, &len, sizeof(s)));
+    CHECK(len == 32 && s[0] == 'h' && s[4] == 0xe9 && s[28] == 0x1e && s[29] == 0xd1 && s[30] == 0x01);
+  }
+}
+
+/* A plain checkpoint with a tensor "t" (Int16 [2]) and a map tensor "m" saved in two slices:
+ * keys Int64 [1], values Float32 [1,3], status Int32 [1] per slice. */
+static const char kMapCkptHex[] =
+    "0a140a0174120f08021205496e7431361a04ffff07000a480a016d1a430a1308011205496e7436341a080a00000000"
+    "0000000a1b080108031207466c6f617433321a0c000000000000803f000000400a0f08011205496e7433321a040000"
+    "00000a480a016d1a430a1308011205496e7436341a080b000000000000000a1b080108031207466c6f617433321a0c"
+    "00004040000080400000a0400a0f08011205496e7433321a0401000000";
+
+static void test_ckpt_map_tensor(void) {
+  char path[300];
+  uint8_t bytes[256], vals[24];
+  size_t n = unhex(kMapCkptHex, bytes), len = 0;
+  mscrypt_ckpt *ckpt = NULL;
+  const uint8_t *view = NULL;
+  const int64_t *dims;
+  float f[6];
+  path_in_dir(path, sizeof(path), "map.ckpt");
+  CHECK(n == 170 && write_file(path, bytes, n));
+  CHECK_OK(mscrypt_ckpt_open(&ckpt, NULL, MSCRYPT_MODE_AES_GCM, path, 0, NULL));
+  CHECK(mscrypt_ckpt_count(ckpt) == 2);
+  CHECK(mscrypt_ckpt_entry_kind(ckpt, 0) == MSCRYPT_CKPT_KIND_TENSOR);
+  CHECK(mscrypt_ckpt_entry_kind(ckpt, 1) == MSCRYPT_CKPT_KIND_MAP_TENSOR);
+  CHECK(strcmp(mscrypt_ckpt_entry_name(ckpt, 1, NULL), "m") == 0);
+  CHECK(mscrypt_ckpt_entry_num_tensors(ckpt, 1) == 3);
+  CHECK(mscrypt_ckpt_entry_size(ckpt, 1) == 16 + 24 + 8);
+  CHECK(mscrypt_ckpt_tensor_dtype(ckpt, 1, 0) == MSCRYPT_CKPT_DTYPE_INT64);
+  CHECK(mscrypt_ckpt_tensor_dtype(ckpt, 1, 1) == MSCRYPT_CKPT_DTYPE_FLOAT32);
+  CHECK(strcmp(mscrypt_ckpt_tensor_type_name(ckpt, 1, 2), "Int32") == 0);
+  CHECK(mscrypt_ckpt_tensor_dtype(ckpt, 1, 3) == -1);
+  dims = mscrypt_ckpt_tensor_dims(ckpt, 1, 1);
+  CHECK(mscrypt_ckpt_tensor_ndim(ckpt, 1, 1) == 2 && dims != NULL && dims[0] == 2 && dims[1] == 3);
+  /* Slices joined along axis 0: a copy works, a view of the two separate slices does not. */
+  CHECK_OK(mscrypt_ckpt_tensor_data(ckpt, 1, 1, vals, &len, sizeof(vals)));
+  memcpy(f, vals, sizeof(f));
+  CHECK(len == 24 && f[0] == 0.0f && f[2] == 2.0f && f[3] == 3.0f && f[5] == 5.0f);
+  CHECK_STATUS(mscrypt_ckpt_tensor_view(ckpt, 1, 1, &view, &len), MSCRYPT_ERR_UNSUPPORTED);
+  CHECK(view == NULL && len == 0);
+  CHECK_OK(mscrypt_ckpt_tensor_view(ckpt, 0, 0, &view, &len));
+  CHECK(len == 4 && view != NULL && view[0] == 0xff && view[2] == 7);
+  mscrypt_ckpt_free(ckpt);
+  remove(path);
+}
+
+static void test_checkpoints(void) {
+  static const uint8_t k16[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+  static const uint8_t k24[24] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23};
+  static const uint8_t kWrong[16] = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'w', 'r', 'o', 'n', 'g', '!'};
+  char path[600], msg[512], trunc[300];
+  mscrypt_key *key16 = make_key(k16, 16), *key24 = make_key(k24, 24), *wrong = make_key(kWrong, 16);
+  mscrypt_ckpt *ckpt = NULL;
+  mscrypt_options opts;
+  uint8_t *bytes;
+  size_t len = 0;
+  const uint8_t *view = NULL;
+
+  /* Plain, and every encrypted flavour with its key. */
+  golden_path(path, sizeof(path), "ckpt_plain.ckpt");
+  CHECK_OK(mscrypt_ckpt_open(&ckpt, NULL, MSCRYPT_MODE_AES_GCM, path, 0, NULL));
+  check_golden_ckpt(ckpt);
+  CHECK(mscrypt_ckpt_has_crc_trailer(ckpt) == 0);
+  mscrypt_ckpt_free(ckpt);
+  /* The mode is ignored without a key. */
+  CHECK_OK(mscrypt_ckpt_open(&ckpt, NULL, (mscrypt_mode)99, path, MSCRYPT_CKPT_CRC_CHECK, NULL));
+  mscrypt_ckpt_free(ckpt);
+
+  golden_path(path, sizeof(path), "ckpt_plain_crc.ckpt");
+  CHECK_OK(mscrypt_ckpt_open(&ckpt, NULL, MSCRYPT_MODE_AES_GCM, path, MSCRYPT_CKPT_CRC_CHECK, NULL));
+  check_golden_ckpt(ckpt);
+  CHECK(mscrypt_ckpt_has_crc_trailer(ckpt) == 1);
+  mscrypt_ckpt_free(ckpt);
+  /* A flipped CRC byte: MALFORMED with crc_check, accepted without. */
+  bytes = read_file(path, &len);
+  CHECK(bytes != NULL && len == 606);
+  bytes[len - 1] ^= 1;
+  path_in_dir(trunc, sizeof(trunc), "crc-flipped.ckpt");
+  CHECK(write_file(trunc, bytes, len));
+  free(bytes);
+  ckpt = (mscrypt_ckpt *)&g_checks;
+  CHECK_STATUS(mscrypt_ckpt_open(&ckpt, NULL, MSCRYPT_MODE_AES_GCM, trunc, MSCRYPT_CKPT_CRC_CHECK, NULL),
+               MSCRYPT_ERR_MALFORMED);
+  CHECK(ckpt == NULL);
+  CHECK_OK(mscrypt_ckpt_open(&ckpt, NULL, MSCRYPT_MODE_AES_GCM, trunc, 0, NULL));
+  mscrypt_ckpt_free(ckpt);
+  remove(trunc);
+
+  mscrypt_options_init(&opts);
+  opts.threads = 2;
+  golden_path(path, sizeof(path), "ckpt_aes_gcm_128.ckpt");
+  CHECK_OK(mscrypt_ckpt_open(&ckpt, key16, MSCRYPT_MODE_AES_GCM, path, MSCRYPT_CKPT_CRC_CHECK, &opts));
+  check_golden_ckpt(ckpt);
+  mscrypt_ckpt_free(ckpt);
+  golden_path(path, sizeof(path), "ckpt_aes_cbc_192.ckpt");
+  CHECK_OK(mscrypt_ckpt_open(&ckpt, key24, MSCRYPT_MODE_AES_CBC, path, 0, NULL));
+  check_golden_ckpt(ckpt);
+  mscrypt_ckpt_free(ckpt);
+  if (mscrypt_mode_is_available(MSCRYPT_MODE_SM4_CBC)) {
+    golden_path(path, sizeof(path), "ckpt_sm4_cbc_128.ckpt");
+    CHECK_OK(mscrypt_ckpt_open(&ckpt, key16, MSCRYPT_MODE_SM4_CBC, path, 0, NULL));
+    check_golden_ckpt(ckpt);
+    mscrypt_ckpt_free(ckpt);
+  }
+
+  /* Async save: two empty tensors more; an empty tensor views as (NULL, 0). */
+  golden_path(path, sizeof(path), "ckpt_aes_gcm_128_async.ckpt");
+  CHECK_OK(mscrypt_ckpt_open(&ckpt, key16, MSCRYPT_MODE_AES_GCM, path, 0, NULL));
+  CHECK(mscrypt_ckpt_count(ckpt) == 20);
+  {
+    size_t i, found = 0;
+    for (i = 0; i < mscrypt_ckpt_count(ckpt); ++i) {
+      if (strcmp(mscrypt_ckpt_entry_name(ckpt, i, NULL), "empty_2x0") == 0) {
+        const int64_t *dims = mscrypt_ckpt_tensor_dims(ckpt, i, 0);
+        ++found;
+        CHECK(mscrypt_ckpt_tensor_ndim(ckpt, i, 0) == 2 && dims[0] == 2 && dims[1] == 0);
+        CHECK(mscrypt_ckpt_tensor_size(ckpt, i, 0) == 0);
+        view = (const uint8_t *)&len;
+        CHECK_OK(mscrypt_ckpt_tensor_view(ckpt, i, 0, &view, &len));
+        CHECK(view == NULL && len == 0);
+        CHECK_OK(mscrypt_ckpt_tensor_data(ckpt, i, 0, NULL, &len, 0));
+        CHECK(len == 0);
+      }
+    }
+    CHECK(found == 1);
+  }
+  mscrypt_ckpt_free(ckpt);
+
+  /* An empty encrypted file is a checkpoint without entries. */
+  golden_path(path, sizeof(path), "ckpt_aes_gcm_128_only_empty.ckpt");
+  CHECK_OK(mscrypt_ckpt_open(&ckpt, key16, MSCRYPT_MODE_AES_GCM, path, 0, NULL));
+  CHECK(ckpt != NULL && mscrypt_ckpt_count(ckpt) == 0);
+  mscrypt_ckpt_free(ckpt);
+
+  /* Encrypted checkpoint without a key: a clear "encrypted, pass a key" error, for every mode. */
+  {
+    static const char *const kEncrypted[] = {"ckpt_aes_gcm_128.ckpt", "ckpt_aes_cbc_128.ckpt", "ckpt_sm4_cbc_128.ckpt"};
+    size_t i;
+    for (i = 0; i < 3; ++i) {
+      golden_path(path, sizeof(path), kEncrypted[i]);
+      ckpt = (mscrypt_ckpt *)&g_checks;
+      CHECK_STATUS(mscrypt_ckpt_open(&ckpt, NULL, MSCRYPT_MODE_AES_GCM, path, 0, NULL), MSCRYPT_ERR_INVALID_ARGUMENT);
+      CHECK(ckpt == NULL);
+      mscrypt_last_error(msg, sizeof(msg));
+      CHECK(strstr(msg, "encrypted") != NULL && strstr(msg, "key") != NULL);
+    }
+  }
+
+  /* Wrong key, wrong mode, a key on a plain file, the broken crc file MindSpore writes. */
+  golden_path(path, sizeof(path), "ckpt_aes_gcm_128.ckpt");
+  ckpt = (mscrypt_ckpt *)&g_checks;
+  CHECK_STATUS(mscrypt_ckpt_open(&ckpt, wrong, MSCRYPT_MODE_AES_GCM, path, 0, NULL), MSCRYPT_ERR_AUTH_FAILED);
+  CHECK(ckpt == NULL);
+  check_last_error_clean(kWrong, 16);
+  CHECK_STATUS(mscrypt_ckpt_open(&ckpt, key16, MSCRYPT_MODE_AES_CBC, path, 0, NULL), MSCRYPT_ERR_WRONG_MODE);
+  CHECK_STATUS(mscrypt_ckpt_open(&ckpt, key24, MSCRYPT_MODE_SM4_CBC, path, 0, NULL), MSCRYPT_ERR_INVALID_ARGUMENT);
+  golden_path(path, sizeof(path), "ckpt_plain.ckpt");
+  CHECK_STATUS(mscrypt_ckpt_open(&ckpt, key16, MSCRYPT_MODE_AES_GCM, path, 0, NULL), MSCRYPT_ERR_NOT_ENCRYPTED);
+  golden_path(path, sizeof(path), "ckpt_aes_gcm_128_crc_broken.ckpt");
+  CHECK(mscrypt_ckpt_open(&ckpt, key16, MSCRYPT_MODE_AES_GCM, path, MSCRYPT_CKPT_CRC_CHECK, NULL) != MSCRYPT_OK);
+  CHECK(ckpt == NULL);
+
+  /* Truncated plain and encrypted files. */
+  golden_path(path, sizeof(path), "ckpt_plain.ckpt");
+  bytes = read_file(path, &len);
+  path_in_dir(trunc, sizeof(trunc), "trunc.ckpt");
+  CHECK(bytes != NULL && write_file(trunc, bytes, len - 3));
+  free(bytes);
+  CHECK_STATUS(mscrypt_ckpt_open(&ckpt, NULL, MSCRYPT_MODE_AES_GCM, trunc, 0, NULL), MSCRYPT_ERR_MALFORMED);
+  CHECK(ckpt == NULL);
+  mscrypt_last_error(msg, sizeof(msg));
+  CHECK(strstr(msg, "offset") != NULL || strstr(msg, "byte") != NULL);
+  golden_path(path, sizeof(path), "ckpt_aes_gcm_128.ckpt");
+  bytes = read_file(path, &len);
+  CHECK(bytes != NULL && write_file(trunc, bytes, len - 1));
+  free(bytes);
+  CHECK_STATUS(mscrypt_ckpt_open(&ckpt, key16, MSCRYPT_MODE_AES_GCM, trunc, 0, NULL), MSCRYPT_ERR_TRUNCATED);
+  remove(trunc);
+
+  /* Bad arguments. */
+  golden_path(path, sizeof(path), "ckpt_plain.ckpt");
+  CHECK_STATUS(mscrypt_ckpt_open(NULL, NULL, MSCRYPT_MODE_AES_GCM, path, 0, NULL), MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(mscrypt_ckpt_open(&ckpt, NULL, MSCRYPT_MODE_AES_GCM, NULL, 0, NULL), MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(mscrypt_ckpt_open(&ckpt, NULL, MSCRYPT_MODE_AES_GCM, "", 0, NULL), MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(mscrypt_ckpt_open(&ckpt, NULL, MSCRYPT_MODE_AES_GCM, path, 0x80, NULL), MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(mscrypt_ckpt_open(&ckpt, key16, (mscrypt_mode)7, path, 0, NULL), MSCRYPT_ERR_INVALID_ARGUMENT);
+  memset(&opts, 0, sizeof(opts));
+  CHECK_STATUS(mscrypt_ckpt_open(&ckpt, NULL, MSCRYPT_MODE_AES_GCM, path, 0, &opts), MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK(ckpt == NULL);
+  path_in_dir(trunc, sizeof(trunc), "no-such.ckpt");
+  CHECK_STATUS(mscrypt_ckpt_open(&ckpt, NULL, MSCRYPT_MODE_AES_GCM, trunc, 0, NULL), MSCRYPT_ERR_IO);
+  mscrypt_last_error(msg, sizeof(msg));
+  CHECK(strstr(msg, "no-such.ckpt") != NULL);
+  CHECK_STATUS(mscrypt_ckpt_tensor_data(NULL, 0, 0, NULL, &len, 0), MSCRYPT_ERR_INVALID_ARGUMENT);
+
+  test_ckpt_map_tensor();
+  mscrypt_key_free(key16);
+  mscrypt_key_free(key24);
+  mscrypt_key_free(wrong);
+}
+
+/* ---- MindIR ------------------------------------------------------------------------------------ */
+
+static int xor5a_cipher(void *arg, mscrypt_sink *sink, const uint8_t *in, size_t in_len, const uint8_t *key,
+                        size_t key_len) {
+  int *calls = (int *)arg;
+  uint8_t block[256];
+  size_t i = 0;
+  (void)key;
+  (void)key_len;
+  ++*calls;
+  while (i < in_len) {
+    size_t k, n = in_len - i < sizeof(block) ? in_len - i : sizeof(block);
+    for (k = 0; k < n; ++k) block[k] = in[i + k] ^ 0x5A;
+    if (mscrypt_sink_write(sink, block, n) != MSCRYPT_OK) return MSCRYPT_ERR_NO_MEMORY;
+    i += n;
+  }
+  return 0;
+}
+
+static int failing_cipher(void *arg, mscrypt_sink *sink, const uint8_t *in, size_t in_len, const uint8_t *key,
+                          size_t key_len) {
+  (void)arg;
+  (void)in;
+  (void)in_len;
+  (void)key;
+  (void)key_len;
+  mscrypt_sink_write(sink, (const uint8_t *)"junk", 4);
+  return MSCRYPT_ERR_AUTH_FAILED;
+}
+
+static void check_tiny_net(const mscrypt_mindir *m, int external) {
+  size_t i, found = 0;
+  CHECK(mscrypt_mindir_num_parameters(m) == 2);
+  CHECK(mscrypt_mindir_parameter_bytes(m) == 60);
+  CHECK(strcmp(mscrypt_mindir_producer_name(m), "MindSpore") == 0);
+  CHECK(strcmp(mscrypt_mindir_model_version(m), "2.7.1") == 0);
+  CHECK(strlen(mscrypt_mindir_graph_name(m)) > 0);
+  CHECK(mscrypt_mindir_has_external_data(m) == external);
+  for (i = 0; i < mscrypt_mindir_num_parameters(m); ++i) {
+    const char *key = mscrypt_mindir_parameter_key(m, i);
+    const int64_t *dims = mscrypt_mindir_parameter_dims(m, i);
+    CHECK(strcmp(mscrypt_mindir_parameter_dtype(m, i), "float32") == 0);
+    CHECK(strstr(mscrypt_mindir_parameter_name(m, i), key) != NULL);
+    CHECK(mscrypt_mindir_parameter_is_external(m, i) == external);
+    if (strcmp(key, "dense.weight") == 0) {
+      ++found;
+      CHECK(mscrypt_mindir_parameter_ndim(m, i) == 2 && dims[0] == 3 && dims[1] == 4);
+      CHECK(mscrypt_mindir_parameter_size(m, i) == 48);
+    } else if (strcmp(key, "dense.bias") == 0) {
+      ++found;
+      CHECK(mscrypt_mindir_parameter_ndim(m, i) == 1 && dims[0] == 3);
+      CHECK(mscrypt_mindir_parameter_size(m, i) == 12);
+    }
+  }
+  CHECK(found == 2);
+  CHECK(mscrypt_mindir_parameter_name(m, 2) == NULL && mscrypt_mindir_parameter_size(m, 2) == 0);
+}
+
+static void test_mindir(void) {
+  static const uint8_t k16[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+  static const uint8_t kCallableKey[16] = {1, 2, 0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+  static const uint8_t kWrong[16] = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'w', 'r', 'o', 'n', 'g', '!'};
+  char path[600], plain_path[600], copy[300], msg[512];
+  mscrypt_key *key = make_key(k16, 16), *ckey = make_key(kCallableKey, 16), *wrong = make_key(kWrong, 16);
+  mscrypt_mindir *m = NULL;
+  mscrypt_buffer *b = NULL, *b2 = NULL;
+  mscrypt_options opts;
+  uint8_t *plain, *ext_graph;
+  size_t plain_len = 0, ext_len = 0;
+  int calls = 0;
+
+  golden_path(plain_path, sizeof(plain_path), "mindir_plain.mindir");
+  plain = read_file(plain_path, &plain_len);
+  CHECK(plain != NULL && plain_len == 3836);
+
+  /* Plain: the handle, and the bytes exactly as the file. */
+  CHECK_OK(mscrypt_mindir_open(&m, NULL, MSCRYPT_MODE_AES_GCM, plain_path, NULL));
+  check_tiny_net(m, 0);
+  CHECK_OK(mscrypt_mindir_serialize(m, &b, 0));
+  CHECK(mscrypt_buffer_len(b) == plain_len && memcmp(mscrypt_buffer_data(b), plain, plain_len) == 0);
+  mscrypt_buffer_free(b);
+  b = (mscrypt_buffer *)&g_checks;
+  CHECK_STATUS(mscrypt_mindir_serialize(m, &b, 0x10), MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK(b == NULL);
+  mscrypt_mindir_free(m);
+  m = NULL;
+
+  /* Encrypted: the plaintext ModelProto equals the plain export. */
+  mscrypt_options_init(&opts);
+  opts.threads = 1;
+  golden_path(path, sizeof(path), "mindir_aes_gcm_128.mindir");
+  CHECK_OK(mscrypt_mindir_load(&b, key, MSCRYPT_MODE_AES_GCM, path, 0, &opts));
+  CHECK(mscrypt_buffer_len(b) == plain_len && memcmp(mscrypt_buffer_data(b), plain, plain_len) == 0);
+  mscrypt_buffer_free(b);
+  b = NULL;
+  golden_path(path, sizeof(path), "mindir_aes_cbc_128.mindir");
+  CHECK_OK(mscrypt_mindir_load(&b, key, MSCRYPT_MODE_AES_CBC, path, MSCRYPT_MINDIR_INLINE_EXTERNAL, NULL));
+  CHECK(mscrypt_buffer_len(b) == plain_len && memcmp(mscrypt_buffer_data(b), plain, plain_len) == 0);
+  mscrypt_buffer_free(b);
+  b = NULL;
+
+  /* No key on an encrypted model, wrong key, wrong mode, key on a plain model. */
+  golden_path(path, sizeof(path), "mindir_aes_gcm_128.mindir");
+  b = (mscrypt_buffer *)&g_checks;
+  CHECK_STATUS(mscrypt_mindir_load(&b, NULL, MSCRYPT_MODE_AES_GCM, path, 0, NULL), MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK(b == NULL);
+  mscrypt_last_error(msg, sizeof(msg));
+  CHECK(strstr(msg, "encrypted") != NULL && strstr(msg, "key") != NULL);
+  m = (mscrypt_mindir *)&g_checks;
+  CHECK_STATUS(mscrypt_mindir_open(&m, wrong, MSCRYPT_MODE_AES_GCM, path, NULL), MSCRYPT_ERR_AUTH_FAILED);
+  CHECK(m == NULL);
+  check_last_error_clean(kWrong, 16);
+  CHECK_STATUS(mscrypt_mindir_open(&m, key, MSCRYPT_MODE_SM4_CBC, path, NULL), MSCRYPT_ERR_WRONG_MODE);
+  CHECK_STATUS(mscrypt_mindir_open(&m, key, MSCRYPT_MODE_AES_GCM, plain_path, NULL), MSCRYPT_ERR_NOT_ENCRYPTED);
+  /* A checkpoint is not a MindIR model. */
+  golden_path(path, sizeof(path), "ckpt_plain.ckpt");
+  CHECK_STATUS(mscrypt_mindir_open(&m, NULL, MSCRYPT_MODE_AES_GCM, path, NULL), MSCRYPT_ERR_MALFORMED);
+  CHECK(m == NULL);
+
+  /* Bad arguments. */
+  CHECK_STATUS(mscrypt_mindir_open(NULL, NULL, MSCRYPT_MODE_AES_GCM, plain_path, NULL), MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(mscrypt_mindir_open(&m, NULL, MSCRYPT_MODE_AES_GCM, NULL, NULL), MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(mscrypt_mindir_load(NULL, NULL, MSCRYPT_MODE_AES_GCM, plain_path, 0, NULL),
+               MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(mscrypt_mindir_load(&b, NULL, MSCRYPT_MODE_AES_GCM, plain_path, 2, NULL), MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(mscrypt_mindir_serialize(NULL, &b, 0), MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK(b == NULL);
+  mscrypt_options_init(&opts);
+  opts.format = MSCRYPT_FORMAT_LEGACY;
+  CHECK_STATUS(mscrypt_mindir_open(&m, key, MSCRYPT_MODE_AES_GCM, plain_path, &opts), MSCRYPT_ERR_INVALID_ARGUMENT);
+  path_in_dir(copy, sizeof(copy), "no-such.mindir");
+  CHECK_STATUS(mscrypt_mindir_open(&m, NULL, MSCRYPT_MODE_AES_GCM, copy, NULL), MSCRYPT_ERR_IO);
+  CHECK(m == NULL);
+
+  /* Custom cipher (MindSpore's callable mode): XOR 0x5A, key with a NUL byte. */
+  golden_path(path, sizeof(path), "mindir_custom_xor5a.mindir");
+  CHECK_OK(mscrypt_mindir_load_custom(&b, ckey, path, 0, xor5a_cipher, &calls));
+  CHECK(calls == 1);
+  CHECK(mscrypt_buffer_len(b) == plain_len && memcmp(mscrypt_buffer_data(b), plain, plain_len) == 0);
+  mscrypt_buffer_free(b);
+  b = NULL;
+  CHECK_OK(mscrypt_mindir_open_custom(&m, ckey, path, xor5a_cipher, &calls));
+  check_tiny_net(m, 0);
+  mscrypt_mindir_free(m);
+  m = NULL;
+  b = (mscrypt_buffer *)&g_checks;
+  CHECK_STATUS(mscrypt_mindir_load_custom(&b, ckey, path, 0, failing_cipher, NULL), MSCRYPT_ERR_AUTH_FAILED);
+  CHECK(b == NULL);
+  /* The callback's output is validated: XOR of a plain model is not a model. */
+  CHECK_STATUS(mscrypt_mindir_load_custom(&b, ckey, plain_path, 0, xor5a_cipher, &calls), MSCRYPT_ERR_MALFORMED);
+  CHECK_STATUS(mscrypt_mindir_load_custom(&b, NULL, path, 0, xor5a_cipher, &calls), MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(mscrypt_mindir_load_custom(&b, ckey, path, 0, NULL, &calls), MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(mscrypt_mindir_open_custom(NULL, ckey, path, xor5a_cipher, &calls), MSCRYPT_ERR_INVALID_ARGUMENT);
+
+  /* External weights, plain and AES-GCM: loaded with the graph; inlined on request. */
+  golden_path(path, sizeof(path), "ext_plain/net_graph.mindir");
+  ext_graph = read_file(path, &ext_len);
+  CHECK(ext_graph != NULL && ext_len == 3753);
+  CHECK_OK(mscrypt_mindir_open(&m, NULL, MSCRYPT_MODE_AES_GCM, path, NULL));
+  check_tiny_net(m, 1);
+  CHECK_OK(mscrypt_mindir_serialize(m, &b, 0));
+  CHECK(mscrypt_buffer_len(b) == ext_len && memcmp(mscrypt_buffer_data(b), ext_graph, ext_len) == 0);
+  CHECK_OK(mscrypt_mindir_serialize(m, &b2, MSCRYPT_MINDIR_INLINE_EXTERNAL));
+  CHECK(mscrypt_buffer_len(b2) > ext_len);
+  mscrypt_mindir_free(m);
+  m = NULL;
+  /* The inlined model stands alone: no weight files next to it. */
+  path_in_dir(copy, sizeof(copy), "inlined.mindir");
+  CHECK(write_file(copy, mscrypt_buffer_data(b2), mscrypt_buffer_len(b2)));
+  CHECK_OK(mscrypt_mindir_open(&m, NULL, MSCRYPT_MODE_AES_GCM, copy, NULL));
+  check_tiny_net(m, 0);
+  mscrypt_mindir_free(m);
+  m = NULL;
+  remove(copy);
+  /* The graph without its weight directory: MSCRYPT_ERR_IO. */
+  path_in_dir(copy, sizeof(copy), "net_graph.mindir");
+  CHECK(write_file(copy, ext_graph, ext_len));
+  CHECK_STATUS(mscrypt_mindir_open(&m, NULL, MSCRYPT_MODE_AES_GCM, copy, NULL), MSCRYPT_ERR_IO);
+  CHECK(m == NULL);
+  remove(copy);
+  mscrypt_buffer_free(b2);
+  b2 = NULL;
+
+  golden_path(path, sizeof(path), "ext_aes_gcm_128/net_graph.mindir");
+  CHECK_OK(mscrypt_mindir_open(&m, key, MSCRYPT_MODE_AES_GCM, path, NULL));
+  check_tiny_net(m, 1);
+  mscrypt_mindir_free(m);
+  m = NULL;
+  CHECK_OK(mscrypt_mindir_load(&b2, key, MSCRYPT_MODE_AES_GCM, path, MSCRYPT_MINDIR_INLINE_EXTERNAL, NULL));
+  CHECK(mscrypt_buffer_len(b2) > ext_len);
+  mscrypt_buffer_free(b2);
+  b2 = NULL;
+  /* Unencrypted bytes of the plain export equal the decrypted external graph. */
+  CHECK_OK(mscrypt_mindir_load(&b2, key, MSCRYPT_MODE_AES_GCM, path, 0, NULL));
+  CHECK(mscrypt_buffer_len(b2) == ext_len && memcmp(mscrypt_buffer_data(b2), ext_graph, ext_len) == 0);
+  mscrypt_buffer_free(b2);
+  mscrypt_buffer_free(b);
+  CHECK_STATUS(mscrypt_mindir_open(&m, wrong, MSCRYPT_MODE_AES_GCM, path, NULL), MSCRYPT_ERR_AUTH_FAILED);
+
+  free(ext_graph);
+  free(plain);
+  mscrypt_key_free(key);
+  mscrypt_key_free(ckey);
+  mscrypt_key_free(wrong);
+}
+
 static void remove_dir(void) {
   DIR *d = opendir(g_dir);
   struct dirent *e;
@@ -786,8 +1402,13 @@ static void remove_dir(void) {
   rmdir(g_dir);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
   const char *tmp = getenv("TMPDIR");
+  if (argc < 2) {
+    fprintf(stderr, "usage: %s GOLDEN_DIR (tests/golden/mindspore)\n", argv[0]);
+    return 2;
+  }
+  g_golden = argv[1];
   snprintf(g_dir, sizeof(g_dir), "%s/mscrypt_capi_test_XXXXXX", tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
   if (mkdtemp(g_dir) == NULL) {
     perror("mkdtemp");
@@ -804,6 +1425,9 @@ int main(void) {
   test_files();
   test_file_writer();
   test_callbacks();
+  test_progress_and_pread();
+  test_checkpoints();
+  test_mindir();
   remove_dir();
   if (g_failures != 0) {
     fprintf(stderr, "capi_test: %d of %d checks FAILED\n", g_failures, g_checks);

@@ -22,8 +22,8 @@
  *  - Errors. mscrypt_status_name() names a code; mscrypt_last_error() copies a detail message for
  *    the most recent failing call on the calling thread. Messages name files, block indices and
  *    byte offsets, never key bytes, IVs or plaintext.
- *  - Ownership. Every `_new`/`_alloc` result is owned by the caller and released with the
- *    matching `_free`, which accepts NULL. Nothing returned must be freed with free().
+ *  - Ownership. Every `_new`/`_alloc`/`_open` result is owned by the caller and released with
+ *    the matching `_free`, which accepts NULL. Nothing returned must be freed with free().
  *  - Threads. Every function may be called concurrently from several threads. Handles are
  *    immutable after creation (except mscrypt_file_writer) and may be shared between threads;
  *    a handle must not be freed while another thread uses it. Bulk work is spread over worker
@@ -204,19 +204,36 @@ MSCRYPT_EXPORT mscrypt_status mscrypt_encrypted_size(uint64_t *out_size, mscrypt
 
 /* ---- Options --------------------------------------------------------------------------------- */
 
+/* mscrypt_progress_cb: progress of a long call. `done` and `total` are input (container) bytes:
+ * `done` grows from call to call and reaches at most `total`. It is called on the thread that
+ * made the mscrypt call, between batches of blocks (not for every block, and not at all for an
+ * input that fits in one batch), so it may update a terminal or a UI without locking against
+ * mscrypt's workers. `arg` is mscrypt_options.progress_arg, unchanged. The callback must return
+ * normally (no longjmp, no C++ exception) and must not free or modify anything the running call
+ * uses (its key, buffers or files); it cannot cancel the call. */
+typedef void (*mscrypt_progress_cb)(void *arg, uint64_t done, uint64_t total);
+
 /* mscrypt_options: tuning for bulk calls. Always initialise with mscrypt_options_init() before
  * setting fields, so that fields added in later versions get their defaults; `struct_size`
- * lets the library tell versions apart. Every function taking `const mscrypt_options *`
- * accepts NULL for the defaults. */
+ * lets the library tell versions apart (a caller built against an older header passes a smaller
+ * struct_size and the newer fields are taken as their defaults). Every function taking
+ * `const mscrypt_options *` accepts NULL for the defaults. */
 typedef struct mscrypt_options {
   size_t struct_size;    /* set by mscrypt_options_init to sizeof(mscrypt_options) */
   int threads;           /* worker threads: 0 = one per core (default), 1 = serial; max 64 used */
   mscrypt_format format; /* container generation to read (default MSCRYPT_FORMAT_CURRENT);
                             writing always uses the current format */
+  /* Second version of the struct (read only when struct_size covers them): */
+  mscrypt_progress_cb progress; /* default NULL: no reports. Called by mscrypt_decrypt,
+                                   mscrypt_verify, mscrypt_decrypt_file, mscrypt_verify_file,
+                                   mscrypt_decrypt_file_alloc, mscrypt_decrypt_file_into,
+                                   mscrypt_encrypt_file and mscrypt_ckpt_open (with a key); other
+                                   functions ignore it. */
+  void *progress_arg;           /* passed to `progress` as is; must stay valid during the call */
 } mscrypt_options;
 
-/* mscrypt_options_init fills *opts with the defaults (threads = 0, format = current). It never
- * fails; `opts` must not be NULL. */
+/* mscrypt_options_init fills *opts with the defaults (threads = 0, format = current, no progress
+ * callback) and sets struct_size. It never fails; `opts` must not be NULL. */
 MSCRYPT_EXPORT void mscrypt_options_init(mscrypt_options *opts);
 
 /* ---- Keys ------------------------------------------------------------------------------------ */
@@ -339,8 +356,7 @@ MSCRYPT_EXPORT mscrypt_status mscrypt_decrypt_file_alloc(const mscrypt_key *key,
 
 /* mscrypt_decrypted_file_size sets *out_size to the exact plaintext size of the file `path`
  * (see mscrypt_decrypted_size: CBC needs the right key). It reads only block headers (plus the
- * final 32 bytes of each CBC block). On failure *out_size is 0. The file is memory-mapped: it
- * must not be truncated by another process during the call. */
+ * final 32 bytes of each CBC block) with pread. On failure *out_size is 0. */
 MSCRYPT_EXPORT mscrypt_status mscrypt_decrypted_file_size(const mscrypt_key *key,
                                                           uint64_t *out_size, mscrypt_mode mode,
                                                           const char *path,
@@ -349,8 +365,9 @@ MSCRYPT_EXPORT mscrypt_status mscrypt_decrypted_file_size(const mscrypt_key *key
 /* mscrypt_decrypt_file_into decrypts the file `path` into the caller's buffer `out` (size it
  * with mscrypt_decrypted_file_size), with the buffer contract of mscrypt_decrypt: on failure
  * *out_len is 0 and out[0, max_out_len) is zero-filled (BUFFER_TOO_SMALL: untouched, *out_len =
- * size needed). The file is memory-mapped: it must not be truncated by another process during
- * the call. */
+ * size needed). The file is read with pread, never memory-mapped: a file truncated or replaced by
+ * another process during the call gives an error (MSCRYPT_ERR_TRUNCATED or MSCRYPT_ERR_IO), never
+ * a crash. */
 MSCRYPT_EXPORT mscrypt_status mscrypt_decrypt_file_into(const mscrypt_key *key, uint8_t *out,
                                                         size_t *out_len, size_t max_out_len,
                                                         mscrypt_mode mode, const char *path,
@@ -478,7 +495,8 @@ MSCRYPT_EXPORT mscrypt_status mscrypt_sink_reserve(mscrypt_sink *sink, size_t le
  *    caller as is, except that values outside 1..MSCRYPT_STATUS_MAX and
  *    MSCRYPT_ERR_BUFFER_TOO_SMALL become MSCRYPT_ERR_INTERNAL. Whatever was written to the sink
  *    is then discarded (wiped). The callback must not throw C++ exceptions or longjmp.
- *  - The callback is called exactly once per mscrypt_*_custom call, on the calling thread. */
+ *  - The callback is called on the calling thread, exactly once per mscrypt_*_custom call
+ *    (mscrypt_mindir_open_custom and _load_custom: once per file, see there). */
 typedef int (*mscrypt_encrypt_cb)(void *arg, mscrypt_sink *sink, const uint8_t *in, size_t in_len,
                                   const uint8_t *key, size_t key_len);
 typedef int (*mscrypt_decrypt_cb)(void *arg, mscrypt_sink *sink, const uint8_t *in, size_t in_len,
@@ -513,18 +531,249 @@ MSCRYPT_EXPORT mscrypt_status mscrypt_decrypt_file_custom_alloc(const mscrypt_ke
                                                                 void *arg)
     MSCRYPT_WARN_UNUSED_RESULT;
 
-/* ---- Reserved for later additions ------------------------------------------------------------
+/* ---- Checkpoints (.ckpt) -------------------------------------------------------------------
  *
- * mscrypt_ckpt_*: checkpoint listing (parameter names, dtypes, shapes) on top of the container
- * functions above, e.g. mscrypt_ckpt_list_file(mscrypt_ckpt_list **out, const mscrypt_key *key,
- * mscrypt_mode mode, const char *path, const mscrypt_options *opts) with accessors and
- * mscrypt_ckpt_list_free. It will follow the conventions at the top of this file.
+ * A MindSpore checkpoint is a sequence of protobuf `Checkpoint` messages, one per parameter slice,
+ * plain or inside the block container (format reference: mindspore-format.md section 2). mscrypt
+ * parses it strictly (every length checked, slices of one parameter joined and their total size
+ * checked against the dims) without protobuf. A checkpoint is opened whole: the plaintext is held
+ * in memory by the handle (wiped when it is freed) and the accessors below describe it.
  *
- * mscrypt_mindir_*: MindIR model files and their external weight files (<prefix>_variables/
- * data_N), e.g. mscrypt_mindir_decrypt_file / mscrypt_mindir_reencrypt_dir. Same conventions.
+ * Entries are the parameters in file order, indexed 0..mscrypt_ckpt_count()-1. An entry of kind
+ * MSCRYPT_CKPT_KIND_TENSOR has one tensor (j = 0); an entry of kind MSCRYPT_CKPT_KIND_MAP_TENSOR
+ * (a MindSpore MapParameter) has mscrypt_ckpt_entry_num_tensors() tensors, normally three (keys,
+ * values, status). Tensor accessors take the entry index `i` and the tensor index `j`. */
+
+/* mscrypt_ckpt: an opened checkpoint. Immutable; share it between threads freely. */
+typedef struct mscrypt_ckpt mscrypt_ckpt;
+
+/* mscrypt_ckpt_kind: what an entry holds. Numbers are stable. */
+typedef enum mscrypt_ckpt_kind {
+  MSCRYPT_CKPT_KIND_TENSOR = 0,     /* a tensor (TensorProto) */
+  MSCRYPT_CKPT_KIND_MAP_TENSOR = 1  /* a MapTensor (MapTensorProto: several tensors) */
+} mscrypt_ckpt_kind;
+
+/* mscrypt_ckpt_dtype: the element type of a checkpoint tensor (the tensor_type strings of
+ * mindspore-format.md section 3.1). Numbers are stable and equal mscrypt::TensorType. */
+typedef enum mscrypt_ckpt_dtype {
+  MSCRYPT_CKPT_DTYPE_INT8 = 0,
+  MSCRYPT_CKPT_DTYPE_UINT8 = 1,
+  MSCRYPT_CKPT_DTYPE_INT16 = 2,
+  MSCRYPT_CKPT_DTYPE_UINT16 = 3,
+  MSCRYPT_CKPT_DTYPE_INT32 = 4,
+  MSCRYPT_CKPT_DTYPE_UINT32 = 5,
+  MSCRYPT_CKPT_DTYPE_INT64 = 6,
+  MSCRYPT_CKPT_DTYPE_UINT64 = 7,
+  MSCRYPT_CKPT_DTYPE_FLOAT16 = 8,
+  MSCRYPT_CKPT_DTYPE_FLOAT32 = 9,
+  MSCRYPT_CKPT_DTYPE_FLOAT64 = 10,
+  MSCRYPT_CKPT_DTYPE_BOOL = 11,     /* one byte per element, 0 or 1 */
+  MSCRYPT_CKPT_DTYPE_STRING = 12,   /* "str": UTF-32LE code units (4 bytes each); one string */
+  MSCRYPT_CKPT_DTYPE_BFLOAT16 = 13,
+  MSCRYPT_CKPT_DTYPE_INT4 = 14      /* "Int4": one byte per element, two packed 4-bit values */
+} mscrypt_ckpt_dtype;
+
+/* MSCRYPT_CKPT_CRC_CHECK: flag for mscrypt_ckpt_open. When the payload ends with MindSpore's
+ * crc_num trailer (plain checkpoints saved with crc_check=True), recompute its CRC-32 and fail
+ * with MSCRYPT_ERR_MALFORMED on a mismatch. A payload without a trailer still opens (MindSpore
+ * only logs a warning); mscrypt_ckpt_has_crc_trailer tells the two apart. */
+#define MSCRYPT_CKPT_CRC_CHECK 0x1u
+
+/* mscrypt_ckpt_open reads the checkpoint file `path`, decrypting it with `key` in `mode` when
+ * `key` is not NULL (blocks in parallel, straight into one buffer; opts->format selects legacy
+ * files, opts->progress reports the decryption), parses and validates it, and sets *out to a new
+ * handle (free with mscrypt_ckpt_free). `key` NULL means a plain checkpoint: `mode` is then
+ * ignored, and a file that starts with a container magic (AES-GCM, AES-CBC or SM4-CBC) fails with
+ * MSCRYPT_ERR_INVALID_ARGUMENT and a detail saying the file is encrypted and a key is needed,
+ * instead of a parse error. `flags` is 0 or MSCRYPT_CKPT_CRC_CHECK; other bits are
+ * MSCRYPT_ERR_INVALID_ARGUMENT. Errors: the container's (wrong key: MSCRYPT_ERR_AUTH_FAILED, ...);
+ * a payload that is not a valid checkpoint, or a CRC mismatch: MSCRYPT_ERR_MALFORMED (the detail
+ * names the byte offset); an unknown tensor_type: MSCRYPT_ERR_UNSUPPORTED. An empty file is a
+ * valid checkpoint with no entries. On failure *out is NULL and no plaintext is kept. */
+MSCRYPT_EXPORT mscrypt_status mscrypt_ckpt_open(mscrypt_ckpt **out, const mscrypt_key *key,
+                                                mscrypt_mode mode, const char *path,
+                                                uint32_t flags, const mscrypt_options *opts)
+    MSCRYPT_WARN_UNUSED_RESULT;
+
+/* mscrypt_ckpt_free wipes the plaintext held by `ckpt` and frees it. Every pointer obtained from
+ * the handle becomes invalid. NULL is a no-op. */
+MSCRYPT_EXPORT void mscrypt_ckpt_free(mscrypt_ckpt *ckpt);
+
+/* mscrypt_ckpt_count returns the number of entries (parameters), 0 for NULL. Consecutive slices
+ * of one parameter count once; a name that repeats non-consecutively gives two entries (MindSpore
+ * keeps the last). */
+MSCRYPT_EXPORT size_t mscrypt_ckpt_count(const mscrypt_ckpt *ckpt);
+
+/* mscrypt_ckpt_has_crc_trailer returns 1 if the payload ends with a crc_num trailer, 0 if not or
+ * for NULL. With MSCRYPT_CKPT_CRC_CHECK a handle with a trailer had its CRC verified. */
+MSCRYPT_EXPORT int mscrypt_ckpt_has_crc_trailer(const mscrypt_ckpt *ckpt);
+
+/* The entry accessors describe entry `i`. Out of range (or a NULL handle) they return NULL, -1
+ * or 0 as stated. Returned pointers stay valid, unchanged, until mscrypt_ckpt_free.
  *
- * Status codes for these must extend mscrypt_status (and mscrypt::StatusCode) with new numbers.
- * --------------------------------------------------------------------------------------------- */
+ * mscrypt_ckpt_entry_name returns the parameter name (the tag; UTF-8, NUL-terminated) and sets
+ * *out_len (if not NULL) to its length in bytes, which also covers a name containing NUL bytes.
+ * Out of range: NULL and *out_len = 0.
+ * mscrypt_ckpt_entry_kind returns an mscrypt_ckpt_kind value, or -1.
+ * mscrypt_ckpt_entry_num_tensors returns 1 for a tensor, the number of tensors of a map tensor
+ * (normally 3), or 0.
+ * mscrypt_ckpt_entry_size returns the content bytes of all the entry's tensors, or 0. */
+MSCRYPT_EXPORT const char *mscrypt_ckpt_entry_name(const mscrypt_ckpt *ckpt, size_t i,
+                                                   size_t *out_len);
+MSCRYPT_EXPORT int mscrypt_ckpt_entry_kind(const mscrypt_ckpt *ckpt, size_t i);
+MSCRYPT_EXPORT size_t mscrypt_ckpt_entry_num_tensors(const mscrypt_ckpt *ckpt, size_t i);
+MSCRYPT_EXPORT uint64_t mscrypt_ckpt_entry_size(const mscrypt_ckpt *ckpt, size_t i);
+
+/* The tensor accessors describe tensor `j` of entry `i` (j = 0 for a plain tensor). Out of range
+ * they return NULL, -1 or 0 as stated; pointers stay valid until mscrypt_ckpt_free.
+ *
+ * mscrypt_ckpt_tensor_type_name returns the tensor_type string exactly as stored ("Float32",
+ * "BFloat16", "str", or a MindSpore 1.3 spelling such as "Uint8"), or NULL.
+ * mscrypt_ckpt_tensor_dtype returns the mscrypt_ckpt_dtype value, or -1.
+ * mscrypt_ckpt_tensor_ndim / mscrypt_ckpt_tensor_dims: the dims as stored in the file (ndim may
+ * be 0; dims is NULL when ndim is 0).
+ * mscrypt_ckpt_tensor_shape_ndim / mscrypt_ckpt_tensor_shape: the shape MindSpore's loader gives
+ * the array: equal to the dims, except that dims [0] holding exactly one element is a 0-d scalar
+ * (MindSpore 1.3 wrote scalars that way) and a "str" tensor is one string (shape []).
+ * mscrypt_ckpt_tensor_size returns the content size in bytes (prod(dims) * element size), or 0. */
+MSCRYPT_EXPORT const char *mscrypt_ckpt_tensor_type_name(const mscrypt_ckpt *ckpt, size_t i,
+                                                         size_t j);
+MSCRYPT_EXPORT int mscrypt_ckpt_tensor_dtype(const mscrypt_ckpt *ckpt, size_t i, size_t j);
+MSCRYPT_EXPORT size_t mscrypt_ckpt_tensor_ndim(const mscrypt_ckpt *ckpt, size_t i, size_t j);
+MSCRYPT_EXPORT const int64_t *mscrypt_ckpt_tensor_dims(const mscrypt_ckpt *ckpt, size_t i,
+                                                       size_t j);
+MSCRYPT_EXPORT size_t mscrypt_ckpt_tensor_shape_ndim(const mscrypt_ckpt *ckpt, size_t i,
+                                                     size_t j);
+MSCRYPT_EXPORT const int64_t *mscrypt_ckpt_tensor_shape(const mscrypt_ckpt *ckpt, size_t i,
+                                                        size_t j);
+MSCRYPT_EXPORT uint64_t mscrypt_ckpt_tensor_size(const mscrypt_ckpt *ckpt, size_t i, size_t j);
+
+/* mscrypt_ckpt_tensor_data copies the content of tensor `j` of entry `i` (little-endian
+ * elements, C order, slices joined) into out[0, max_out_len), with the buffer contract of
+ * mscrypt_decrypt: on success *out_len = mscrypt_ckpt_tensor_size(); BUFFER_TOO_SMALL leaves
+ * `out` untouched and sets *out_len to the size needed (so (NULL, &len, 0) is a size query);
+ * any other failure (NULL handle, index out of range: MSCRYPT_ERR_INVALID_ARGUMENT) zero-fills
+ * `out` and sets *out_len to 0. */
+MSCRYPT_EXPORT mscrypt_status mscrypt_ckpt_tensor_data(const mscrypt_ckpt *ckpt, size_t i,
+                                                       size_t j, uint8_t *out, size_t *out_len,
+                                                       size_t max_out_len);
+
+/* mscrypt_ckpt_tensor_view sets *out_data to the content of tensor `j` of entry `i` inside the
+ * handle's own plaintext, without copying, and *out_len to its size. The bytes are read-only and
+ * stay valid until mscrypt_ckpt_free. Plain tensors are always contiguous (slices of tensors over
+ * 512 MiB are joined in place when the checkpoint is opened); the tensors of a map tensor saved in
+ * several slices are not, and fail with MSCRYPT_ERR_UNSUPPORTED (use mscrypt_ckpt_tensor_data).
+ * An empty tensor gives *out_data = NULL, *out_len = 0 and MSCRYPT_OK. On failure *out_data is
+ * NULL and *out_len 0. */
+MSCRYPT_EXPORT mscrypt_status mscrypt_ckpt_tensor_view(const mscrypt_ckpt *ckpt, size_t i,
+                                                       size_t j, const uint8_t **out_data,
+                                                       size_t *out_len);
+
+/* ---- MindIR models (.mindir) ---------------------------------------------------------------
+ *
+ * A MindIR file is a serialized mind_ir.ModelProto, plain or inside the block container
+ * (mindspore-format.md section 4). Large models keep their weights in external files,
+ * <prefix>_variables/data_N next to <prefix>_graph.mindir, encrypted with the same key and mode;
+ * they are found relative to the graph file's directory and loaded with it. A model is always
+ * validated as a ModelProto with a graph, and every parameter's bytes are checked against its
+ * type and shape. MindIR loads use opts->threads; opts->format must be MSCRYPT_FORMAT_CURRENT
+ * (MSCRYPT_ERR_INVALID_ARGUMENT otherwise) and opts->progress is not called. */
+
+/* mscrypt_mindir: a loaded MindIR model with all its parameters. Immutable; share it between
+ * threads freely. */
+typedef struct mscrypt_mindir mscrypt_mindir;
+
+/* MSCRYPT_MINDIR_INLINE_EXTERNAL: flag for mscrypt_mindir_serialize / _load / _load_custom. Every
+ * parameter loaded from an external weight file carries its bytes in raw_data instead of
+ * external_data, giving one self-contained ModelProto. If that would reach protobuf's 2 GiB
+ * message limit the call fails with MSCRYPT_ERR_INVALID_ARGUMENT (nothing is returned). */
+#define MSCRYPT_MINDIR_INLINE_EXTERNAL 0x1u
+
+/* mscrypt_mindir_open reads the MindIR file `path`, decrypting it (and its external weight files)
+ * with `key` in `mode` when `key` is not NULL, parses and validates the model and sets *out (free
+ * with mscrypt_mindir_free). `key` NULL means a plain model (`mode` ignored); a file that starts
+ * with a container magic then fails with MSCRYPT_ERR_INVALID_ARGUMENT ("the file is encrypted,
+ * pass the key"). Errors: the container's (wrong key: MSCRYPT_ERR_AUTH_FAILED, ...); a decrypted
+ * model of 2 GiB or more: MSCRYPT_ERR_UNSUPPORTED; bytes that are not a ModelProto with a graph
+ * (for example a CBC file decrypted with a wrong key that passed the padding check):
+ * MSCRYPT_ERR_MALFORMED; a missing weight file: MSCRYPT_ERR_IO. On failure *out is NULL. */
+MSCRYPT_EXPORT mscrypt_status mscrypt_mindir_open(mscrypt_mindir **out, const mscrypt_key *key,
+                                                  mscrypt_mode mode, const char *path,
+                                                  const mscrypt_options *opts)
+    MSCRYPT_WARN_UNUSED_RESULT;
+
+/* mscrypt_mindir_open_custom is mscrypt_mindir_open for files encrypted with a user cipher
+ * (MindSpore's callable dec_mode): `decrypt` receives the whole graph file and the key bytes and
+ * writes the plaintext ModelProto to its sink (see mscrypt_decrypt_cb), which is then validated
+ * like any other. If the model has external weights, `decrypt` is also called once for each
+ * weight file (mscrypt's custom export passes every file through the cipher; MindSpore cannot
+ * export those). The callback runs on the calling thread, once per file; `arg` must stay valid
+ * until the call returns. A callback failure is returned as described for mscrypt_decrypt_cb.
+ * On failure *out is NULL and every plaintext produced is wiped. */
+MSCRYPT_EXPORT mscrypt_status mscrypt_mindir_open_custom(mscrypt_mindir **out,
+                                                         const mscrypt_key *key,
+                                                         const char *path,
+                                                         mscrypt_decrypt_cb decrypt, void *arg)
+    MSCRYPT_WARN_UNUSED_RESULT;
+
+/* mscrypt_mindir_free frees `mindir`; pointers obtained from it become invalid. NULL is a
+ * no-op. */
+MSCRYPT_EXPORT void mscrypt_mindir_free(mscrypt_mindir *mindir);
+
+/* mscrypt_mindir_serialize sets *out to a new buffer holding the plaintext serialized ModelProto
+ * of `mindir` (free with mscrypt_buffer_free, which wipes it). `flags` is 0 or
+ * MSCRYPT_MINDIR_INLINE_EXTERNAL. Without the flag the model is returned exactly as loaded
+ * (parameters in external files keep their external_data; for a file written by MindSpore the
+ * bytes equal the decrypted file). On failure *out is NULL. */
+MSCRYPT_EXPORT mscrypt_status mscrypt_mindir_serialize(const mscrypt_mindir *mindir,
+                                                       mscrypt_buffer **out, uint32_t flags);
+
+/* mscrypt_mindir_load is mscrypt_mindir_open followed by mscrypt_mindir_serialize: it returns the
+ * validated plaintext ModelProto of `path` in *out (NULL on failure). */
+MSCRYPT_EXPORT mscrypt_status mscrypt_mindir_load(mscrypt_buffer **out, const mscrypt_key *key,
+                                                  mscrypt_mode mode, const char *path,
+                                                  uint32_t flags, const mscrypt_options *opts)
+    MSCRYPT_WARN_UNUSED_RESULT;
+
+/* mscrypt_mindir_load_custom is mscrypt_mindir_open_custom followed by
+ * mscrypt_mindir_serialize. */
+MSCRYPT_EXPORT mscrypt_status mscrypt_mindir_load_custom(mscrypt_buffer **out,
+                                                         const mscrypt_key *key,
+                                                         const char *path, uint32_t flags,
+                                                         mscrypt_decrypt_cb decrypt, void *arg)
+    MSCRYPT_WARN_UNUSED_RESULT;
+
+/* Model accessors. Strings are NUL-terminated, owned by the handle and valid until
+ * mscrypt_mindir_free; for NULL they return "" or 0.
+ * mscrypt_mindir_graph_name: the main graph's name (it contains MindSpore's per-export counters).
+ * mscrypt_mindir_producer_name / _model_version: ModelProto fields ("MindSpore", "2.7.1"), ""
+ * when absent.
+ * mscrypt_mindir_num_parameters: the graph's parameters (weights).
+ * mscrypt_mindir_parameter_bytes: the sum of their data sizes.
+ * mscrypt_mindir_has_external_data: 1 if any parameter was loaded from an external weight file. */
+MSCRYPT_EXPORT const char *mscrypt_mindir_graph_name(const mscrypt_mindir *mindir);
+MSCRYPT_EXPORT const char *mscrypt_mindir_producer_name(const mscrypt_mindir *mindir);
+MSCRYPT_EXPORT const char *mscrypt_mindir_model_version(const mscrypt_mindir *mindir);
+MSCRYPT_EXPORT size_t mscrypt_mindir_num_parameters(const mscrypt_mindir *mindir);
+MSCRYPT_EXPORT uint64_t mscrypt_mindir_parameter_bytes(const mscrypt_mindir *mindir);
+MSCRYPT_EXPORT int mscrypt_mindir_has_external_data(const mscrypt_mindir *mindir);
+
+/* Parameter accessors for parameter `i` (GraphProto order). Out of range they return NULL or 0.
+ * mscrypt_mindir_parameter_name: the stored name ("<graph name>:<ref_key>" for MindSpore exports).
+ * mscrypt_mindir_parameter_key: MindSpore's short name (ref_key, e.g. "dense.weight"); "" if none.
+ * mscrypt_mindir_parameter_dtype: the element type name ("float32", "bfloat16", "qint4x2", ...,
+ * "unknown" for a data_type value outside MindSpore's table).
+ * mscrypt_mindir_parameter_ndim / _dims: the shape (dims NULL when ndim is 0).
+ * mscrypt_mindir_parameter_size: the data size in bytes.
+ * mscrypt_mindir_parameter_is_external: 1 if its bytes came from an external weight file. */
+MSCRYPT_EXPORT const char *mscrypt_mindir_parameter_name(const mscrypt_mindir *mindir, size_t i);
+MSCRYPT_EXPORT const char *mscrypt_mindir_parameter_key(const mscrypt_mindir *mindir, size_t i);
+MSCRYPT_EXPORT const char *mscrypt_mindir_parameter_dtype(const mscrypt_mindir *mindir, size_t i);
+MSCRYPT_EXPORT size_t mscrypt_mindir_parameter_ndim(const mscrypt_mindir *mindir, size_t i);
+MSCRYPT_EXPORT const int64_t *mscrypt_mindir_parameter_dims(const mscrypt_mindir *mindir,
+                                                            size_t i);
+MSCRYPT_EXPORT uint64_t mscrypt_mindir_parameter_size(const mscrypt_mindir *mindir, size_t i);
+MSCRYPT_EXPORT int mscrypt_mindir_parameter_is_external(const mscrypt_mindir *mindir, size_t i);
 
 #ifdef __cplusplus
 } /* extern "C" */
