@@ -9,8 +9,8 @@
 #
 # Pinned: mindspore==2.7.1 (CPU wheel) with numpy<2 (the 2.7.1 wheel is built against numpy 1.x).
 # Downloaded wheels are kept in a wheelhouse (default ~/.cache/mscrypt/ms-wheelhouse, or
-# MSCRYPT_MS_WHEELHOUSE) next to pip's cache, so a second fresh venv on the same machine installs
-# without downloading anything. A venv that already has the pinned version
+# MSCRYPT_MS_WHEELHOUSE) next to pip's cache: a fresh venv first tries to install from it alone
+# (offline); only if that fails does `pip download` fetch what is missing. A venv that already has the pinned version
 # and imports cleanly is left alone (a marker file records the pins it was built with).
 # Exits non-zero, with a clear message, when anything cannot be installed or imported.
 # Prints the venv's python path as the last line on success.
@@ -74,17 +74,25 @@ rm -f "$MARKER"
 # time). So the wheels are kept in a wheelhouse (a directory of .whl files) that outlives the venv:
 # `pip download` fetches only what is missing from it, and the install itself reads only from it.
 mkdir -p "$WHEELHOUSE" || die "cannot create wheelhouse $WHEELHOUSE (set MSCRYPT_MS_WHEELHOUSE)"
-echo "setup-mindspore-venv: fetching ${PINS[*]} into wheelhouse $WHEELHOUSE (only what is missing)"
-# --only-binary: never try to build MindSpore (or numpy, scipy...) from source; fail fast instead.
-if ! "$VENV/bin/python" -m pip download --disable-pip-version-check --progress-bar off \
-  --only-binary=:all: --find-links "$WHEELHOUSE" -d "$WHEELHOUSE" "${PINS[@]}"; then
-  echo "setup-mindspore-venv: WARNING: pip download failed; trying the wheelhouse alone" >&2
+install_from_wheelhouse() {
+  # --only-binary: never try to build MindSpore (or numpy, scipy...) from source.
+  "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
+    --no-index --find-links "$WHEELHOUSE" --only-binary=:all: "${PINS[@]}"
+}
+# Offline first: when the wheelhouse already has everything, no registry is asked at all.
+if install_from_wheelhouse >"$VENV/.mscrypt-offline-install.log" 2>&1; then
+  echo "setup-mindspore-venv: installed ${PINS[*]} from the wheelhouse $WHEELHOUSE (offline)"
+else
+  echo "setup-mindspore-venv: fetching ${PINS[*]} into the wheelhouse $WHEELHOUSE (only what is missing)"
+  if ! "$VENV/bin/python" -m pip download --disable-pip-version-check --progress-bar off \
+    --only-binary=:all: --find-links "$WHEELHOUSE" -d "$WHEELHOUSE" "${PINS[@]}"; then
+    echo "setup-mindspore-venv: WARNING: pip download failed; trying the wheelhouse alone" >&2
+  fi
+  echo "setup-mindspore-venv: installing ${PINS[*]} from the wheelhouse"
+  install_from_wheelhouse ||
+    die "pip could not install ${PINS[*]} into $VENV (no wheel for this platform/Python, or no network)"
 fi
-echo "setup-mindspore-venv: installing ${PINS[*]} from the wheelhouse"
-if ! "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
-  --no-index --find-links "$WHEELHOUSE" --only-binary=:all: "${PINS[@]}"; then
-  die "pip could not install ${PINS[*]} into $VENV (no wheel for this platform/Python, or no network)"
-fi
+rm -f "$VENV/.mscrypt-offline-install.log"
 
 "$VENV/bin/python" - "$MS_VERSION" <<'EOF' || die "mindspore installed but does not import/run in $VENV"
 import sys
