@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -82,8 +83,11 @@ struct BufferDeleter {
 struct InfoDeleter {
   void operator()(mscrypt_info* i) const { mscrypt_info_free(i); }
 };
-struct WriterDeleter {
-  void operator()(mscrypt_file_writer* w) const { mscrypt_file_writer_free(w); }
+struct CkptDeleter {
+  void operator()(mscrypt_ckpt* c) const { mscrypt_ckpt_free(c); }
+};
+struct MindIRDeleter {
+  void operator()(mscrypt_mindir* m) const { mscrypt_mindir_free(m); }
 };
 
 std::string LastError() {
@@ -92,8 +96,12 @@ std::string LastError() {
   return msg;
 }
 
+// What a failing command was reading: a bare container, a checkpoint or a MindIR model. It
+// changes the advice for structural failures.
+enum class Subject { kContainer, kCheckpoint, kMindIR };
+
 // Hint: what to check for each failure code (one clause, appended to the error line).
-std::string Hint(mscrypt_status s, const std::string& detail) {
+std::string Hint(mscrypt_status s, const std::string& detail, Subject subject) {
   switch (s) {
     case MSCRYPT_ERR_AUTH_FAILED:
       return "check the key and --mode; if both are right, the file is corrupted or was altered";
@@ -101,14 +109,23 @@ std::string Hint(mscrypt_status s, const std::string& detail) {
       if (detail.find("pass mode") != std::string::npos) return "check --mode";
       return "check --mode ('mscrypt inspect' shows the file's mode)";
     case MSCRYPT_ERR_NOT_ENCRYPTED:
+      if (subject != Subject::kContainer) {
+        return detail.find("without a key") != std::string::npos
+                   ? std::string()
+                   : "the file is not encrypted; omit the key options to read a plain file";
+      }
       return "the file does not start with a MindSpore block magic; check that it is encrypted "
              "(MindSpore 1.3-1.6 files need --legacy)";
     case MSCRYPT_ERR_MALFORMED:
+      if (detail.find("damaged") != std::string::npos) return std::string();  // the library said it
+      if (subject == Subject::kCheckpoint) return "the file is damaged or is not a MindSpore checkpoint";
+      if (subject == Subject::kMindIR) return "the file is damaged or is not a MindIR model";
       return "the file is damaged or is not a MindSpore encrypted file";
     case MSCRYPT_ERR_TRUNCATED:
       if (detail.find("incomplete") != std::string::npos) return std::string();  // the library said it
       return "the file is incomplete; check for an interrupted copy or download";
     case MSCRYPT_ERR_INVALID_ARGUMENT:
+      if (subject == Subject::kMindIR && detail.find("2 GiB") != std::string::npos) return std::string();
       return "check the key length (AES-GCM/AES-CBC: 16, 24 or 32 bytes; SM4-CBC: 16) and the options";
     case MSCRYPT_ERR_UNSUPPORTED:
       return "the OpenSSL library mscrypt is linked with lacks this cipher";
@@ -124,12 +141,14 @@ std::string Hint(mscrypt_status s, const std::string& detail) {
 }
 
 // Check turns a failed C API call into a CliError carrying the library's detail and a hint.
-void Check(mscrypt_status s, const std::string& what) {
+// `hint` replaces the generic hint when not empty.
+void Check(mscrypt_status s, const std::string& what, Subject subject = Subject::kContainer,
+           const std::string& hint_override = std::string()) {
   if (s == MSCRYPT_OK) return;
   std::string detail = LastError();
   if (detail.empty()) detail = mscrypt_status_name(s);
   std::string msg = what + ": " + detail;
-  const std::string hint = Hint(s, detail);
+  const std::string hint = hint_override.empty() ? Hint(s, detail, subject) : hint_override;
   if (!hint.empty()) msg += "; " + hint;
   Failure(msg);
 }
@@ -342,18 +361,26 @@ struct Keyed {
   mscrypt_options opts;
 };
 
-Keyed ParseKeyed(Args& args, const std::string& command, bool allow_legacy) {
+// ParseKeyed reads the key, mode, threads and --legacy options. With key_optional, no key source
+// means a plain input (k.key stays null; --mode and --legacy then make no sense).
+Keyed ParseKeyed(Args& args, const std::string& command, bool allow_legacy, bool key_optional = false) {
   Keyed k;
   mscrypt_options_init(&k.opts);
   char* hex = args.Value("--key-hex");
   char* file = args.Value("--key-file");
   char* env = args.Value("--key-env");
-  k.mode = ParseModeArg(args.Value("--mode"), "--mode", command);
+  const char* mode_arg = args.Value("--mode");
+  k.mode = ParseModeArg(mode_arg, "--mode", command);
   k.opts.threads = ParseThreads(args.Value("--threads"), command);
   const bool legacy = args.Flag("--legacy");
   args.Finish();
   if (legacy && !allow_legacy) Usage("--legacy is for reading only; mscrypt writes the current format", command);
   const int sources = (hex != nullptr) + (file != nullptr) + (env != nullptr);
+  if (sources == 0 && key_optional) {
+    if (legacy) Usage("--legacy needs a key (plain files have no container to read)", command);
+    if (mode_arg != nullptr) Usage("--mode needs a key (--key-hex, --key-file or --key-env)", command);
+    return k;
+  }
   if (sources == 0) Usage("a key is needed: --key-hex HEX, --key-file PATH or --key-env VAR", command);
   if (sources > 1) Usage("give the key once: only one of --key-hex, --key-file and --key-env", command);
   if (legacy) {
@@ -406,18 +433,23 @@ std::string HumanSize(uint64_t n) {
   return buf;
 }
 
-// Progress: a status line on stderr for inputs over 64 MiB when stderr is a terminal. With
-// Update() it shows a percentage; otherwise (calls that run inside the library) a ticker thread
-// shows the elapsed time.
+// Progress: a status line on stderr for inputs over 64 MiB when stderr is a terminal. Attach()
+// hooks it to the library's progress callback (mscrypt_options.progress), which reports the input
+// bytes processed between batches of blocks, so the line shows a real percentage; a ticker thread
+// keeps the elapsed time moving between reports (and is all there is for calls that do not
+// report progress).
 class Progress {
  public:
-  Progress(const std::string& verb, const std::string& path, uint64_t total, bool ticker)
+  Progress(const std::string& verb, const std::string& path, uint64_t total)
       : verb_(verb), path_(path), total_(total),
         enabled_(total > kProgressThreshold && ::isatty(STDERR_FILENO) == 1),
         start_(std::chrono::steady_clock::now()) {
     if (!enabled_) return;
-    Draw(0);
-    if (ticker) thread_ = std::thread([this] { Tick(); });
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      DrawLocked();
+    }
+    thread_ = std::thread([this] { Tick(); });
   }
   ~Progress() {
     if (!enabled_) return;
@@ -430,16 +462,34 @@ class Progress {
     std::fprintf(stderr, "\r\033[K");
     std::fflush(stderr);
   }
-  void Update(uint64_t done) {
-    if (enabled_) Draw(done);
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  // Attach makes `opts` report to this line (nothing when the line is disabled).
+  void Attach(mscrypt_options* opts) {
+    if (!enabled_) return;
+    opts->progress = &Progress::OnProgress;
+    opts->progress_arg = this;
+  }
+  // Detach undoes Attach (before `opts` is used for a call this line does not describe).
+  static void Detach(mscrypt_options* opts) {
+    opts->progress = nullptr;
+    opts->progress_arg = nullptr;
   }
 
  private:
-  void Draw(uint64_t done) {
+  static void OnProgress(void* arg, uint64_t done, uint64_t total) {
+    Progress* self = static_cast<Progress*>(arg);
+    std::lock_guard<std::mutex> lock(self->mu_);
+    if (total > 0) self->total_ = total;
+    self->done_ = done;
+    self->DrawLocked();
+  }
+  void DrawLocked() {
     const auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start_).count();
-    if (done > 0) {
+    if (done_ > 0 && total_ > 0) {
       std::fprintf(stderr, "\r\033[Kmscrypt: %s %s: %3d%% of %s, %llds", verb_.c_str(), path_.c_str(),
-                   static_cast<int>(done * 100 / total_), HumanSize(total_).c_str(), static_cast<long long>(secs));
+                   static_cast<int>(done_ * 100 / total_), HumanSize(total_).c_str(), static_cast<long long>(secs));
     } else {
       std::fprintf(stderr, "\r\033[Kmscrypt: %s %s (%s): %llds", verb_.c_str(), path_.c_str(),
                    HumanSize(total_).c_str(), static_cast<long long>(secs));
@@ -448,11 +498,12 @@ class Progress {
   }
   void Tick() {
     std::unique_lock<std::mutex> lock(mu_);
-    while (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) Draw(0);
+    while (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) DrawLocked();
   }
 
   std::string verb_, path_;
   uint64_t total_;
+  uint64_t done_ = 0;
   bool enabled_;
   std::chrono::steady_clock::time_point start_;
   std::thread thread_;
@@ -480,30 +531,9 @@ int CmdEncrypt(Args& args) {
   Keyed k = ParseKeyed(args, "encrypt", false);
   NeedPositionals(args, 2, "IN OUT", "encrypt");
   const std::string in = args.positionals()[0], out = args.positionals()[1];
-  const uint64_t size = FileSize(in);
   const std::string what = "cannot encrypt " + Quote(in) + " to " + Quote(out);
-  if (size > kProgressThreshold && ::isatty(STDERR_FILENO) == 1) {
-    // Feed the incremental writer ourselves so the progress line can show a percentage.
-    FILE* f = std::fopen(in.c_str(), "rb");
-    if (f == nullptr) Failure(what + ": cannot open " + Quote(in) + ": " + std::strerror(errno) + "; check the path");
-    std::unique_ptr<FILE, int (*)(FILE*)> closer(f, std::fclose);
-    mscrypt_file_writer* raw = nullptr;
-    Check(mscrypt_file_writer_new(&raw, k.key.get(), k.mode, out.c_str(), &k.opts), what);
-    std::unique_ptr<mscrypt_file_writer, WriterDeleter> writer(raw);
-    SecretBuf chunk(size_t{8} << 20);  // plaintext: wiped on exit
-    Progress progress("encrypting", in, size, false);
-    uint64_t done = 0;
-    for (;;) {
-      const size_t n = std::fread(chunk.data(), 1, chunk.capacity(), f);
-      if (n > 0) Check(mscrypt_file_writer_write(writer.get(), chunk.data(), n), what);
-      done += n;
-      progress.Update(done);
-      if (n < chunk.capacity()) break;
-    }
-    if (std::ferror(f)) Failure(what + ": cannot read " + Quote(in) + "; check the file");
-    Check(mscrypt_file_writer_commit(writer.get()), what);
-    return kExitOk;
-  }
+  Progress progress("encrypting", in, FileSize(in));
+  progress.Attach(&k.opts);
   Check(mscrypt_encrypt_file(k.key.get(), k.mode, in.c_str(), out.c_str(), &k.opts), what);
   return kExitOk;
 }
@@ -512,7 +542,8 @@ int CmdDecrypt(Args& args) {
   Keyed k = ParseKeyed(args, "decrypt", true);
   NeedPositionals(args, 2, "IN OUT", "decrypt");
   const std::string in = args.positionals()[0], out = args.positionals()[1];
-  Progress progress("decrypting", in, FileSize(in), true);
+  Progress progress("decrypting", in, FileSize(in));
+  progress.Attach(&k.opts);
   Check(mscrypt_decrypt_file(k.key.get(), k.mode, in.c_str(), out.c_str(), &k.opts),
         "cannot decrypt " + Quote(in));
   return kExitOk;
@@ -524,7 +555,8 @@ int CmdVerify(Args& args) {
   const std::string in = args.positionals()[0];
   mscrypt_status s;
   {
-    Progress progress("verifying", in, FileSize(in), true);
+    Progress progress("verifying", in, FileSize(in));
+    progress.Attach(&k.opts);
     s = mscrypt_verify_file(k.key.get(), k.mode, in.c_str(), &k.opts);
   }
   Check(s, "verification of " + Quote(in) + " failed");
@@ -621,6 +653,223 @@ int CmdInspect(Args& args) {
   return kExitOk;
 }
 
+// ---- Model files: ckpt-list, mindir-info ---------------------------------------------------------
+
+// TextName: a name for a text line: control characters (a newline would break "one line per
+// entry") are shown as \xNN; everything else, UTF-8 included, as is.
+std::string TextName(const char* p, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned char c = static_cast<unsigned char>(p[i]);
+    if (c < 0x20 || c == 0x7f || c == '\\') {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+// ShapeText: "[2, 3]", "[]" for a scalar; also valid JSON.
+std::string ShapeText(const int64_t* dims, size_t n) {
+  std::string s = "[";
+  for (size_t i = 0; i < n; ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
+  return s + "]";
+}
+
+// Column: left-aligned text padded to `width` (UTF-8 continuation bytes take no column).
+std::string Column(const std::string& text, size_t width) {
+  size_t cols = 0;
+  for (unsigned char c : text) cols += (c & 0xC0) != 0x80;
+  return cols >= width ? text : text + std::string(width - cols, ' ');
+}
+
+size_t Columns(const std::string& text) {
+  size_t cols = 0;
+  for (unsigned char c : text) cols += (c & 0xC0) != 0x80;
+  return cols;
+}
+
+// EncryptedWithoutKey: the one clear line for an encrypted file given without a key.
+[[noreturn]] void EncryptedWithoutKey(const std::string& what, const std::string& in) {
+  std::string mode_text = "a MindSpore block container";
+  mscrypt_info* raw = nullptr;
+  mscrypt_mode mode = MSCRYPT_MODE_AES_GCM;
+  if (mscrypt_inspect_file(&raw, in.c_str(), MSCRYPT_FORMAT_CURRENT) == MSCRYPT_OK) {
+    std::unique_ptr<mscrypt_info, InfoDeleter> info(raw);
+    if (mscrypt_info_mode(info.get(), &mode) == 1) mode_text = std::string("an ") + mscrypt_mode_name(mode) + " container";
+  }
+  std::string msg = what + ": the file is encrypted (" + mode_text +
+                    "); pass its key with --key-hex HEX, --key-file PATH or --key-env VAR";
+  if (mode != MSCRYPT_MODE_AES_GCM) msg += std::string(" and --mode ") + mscrypt_mode_name(mode);
+  Failure(msg);
+}
+
+const char* KindName(int kind) { return kind == MSCRYPT_CKPT_KIND_MAP_TENSOR ? "map_tensor" : "tensor"; }
+
+int CmdCkptList(Args& args) {
+  const std::string cmd = "ckpt-list";
+  const bool json = args.Flag("--json");
+  const bool crc_check = args.Flag("--crc-check");
+  Keyed k = ParseKeyed(args, cmd, true, true);
+  NeedPositionals(args, 1, "IN", cmd);
+  const std::string in = args.positionals()[0];
+  const std::string what = "cannot list " + Quote(in);
+  mscrypt_ckpt* raw = nullptr;
+  mscrypt_status s;
+  {
+    Progress progress("decrypting", in, k.key ? FileSize(in) : 0);
+    progress.Attach(&k.opts);
+    s = mscrypt_ckpt_open(&raw, k.key.get(), k.mode, in.c_str(), crc_check ? MSCRYPT_CKPT_CRC_CHECK : 0u, &k.opts);
+  }
+  if (s == MSCRYPT_ERR_INVALID_ARGUMENT && !k.key) {
+    int encrypted = 0;
+    if (mscrypt_is_encrypted_file(&encrypted, in.c_str()) == MSCRYPT_OK && encrypted) EncryptedWithoutKey(what, in);
+  }
+  std::string hint;
+  if (s == MSCRYPT_ERR_MALFORMED && k.key && k.mode != MSCRYPT_MODE_AES_GCM) {
+    // CBC is not authenticated: a wrong key passes the padding check about once in 256 tries.
+    hint = std::string("the file is damaged, or the key is wrong (") + mscrypt_mode_name(k.mode) +
+           " is not authenticated, so a wrong key can decrypt to garbage)";
+  }
+  Check(s, what, Subject::kCheckpoint, hint);
+  std::unique_ptr<mscrypt_ckpt, CkptDeleter> ckpt(raw);
+  const mscrypt_ckpt* c = ckpt.get();
+  if (crc_check && !mscrypt_ckpt_has_crc_trailer(c)) {
+    Warn("--crc-check: the checkpoint has no crc_num trailer, so there was no CRC to check");
+  }
+  const size_t n = mscrypt_ckpt_count(c);
+
+  struct Row {
+    std::string name, dtype, shape;
+    uint64_t bytes;
+  };
+  std::vector<Row> rows;
+  std::string out;
+  if (json) out = "[";
+  for (size_t i = 0; i < n; ++i) {
+    size_t name_len = 0;
+    const char* name = mscrypt_ckpt_entry_name(c, i, &name_len);
+    const int kind = mscrypt_ckpt_entry_kind(c, i);
+    const uint64_t bytes = mscrypt_ckpt_entry_size(c, i);
+    if (json) {
+      out += std::string(i ? ",\n " : "\n ") + "{\"name\": " + JsonString(std::string(name, name_len)) +
+             ", \"kind\": \"" + KindName(kind) + "\"";
+      if (kind == MSCRYPT_CKPT_KIND_TENSOR) {
+        out += ", \"dtype\": " + JsonString(mscrypt_ckpt_tensor_type_name(c, i, 0)) +
+               ", \"shape\": " + ShapeText(mscrypt_ckpt_tensor_shape(c, i, 0), mscrypt_ckpt_tensor_shape_ndim(c, i, 0)) +
+               ", \"dims\": " + ShapeText(mscrypt_ckpt_tensor_dims(c, i, 0), mscrypt_ckpt_tensor_ndim(c, i, 0));
+      } else {
+        out += ", \"dtype\": \"MapTensor\", \"shape\": null, \"dims\": null, \"tensors\": [";
+        for (size_t j = 0; j < mscrypt_ckpt_entry_num_tensors(c, i); ++j) {
+          out += std::string(j ? ", " : "") + "{\"dtype\": " + JsonString(mscrypt_ckpt_tensor_type_name(c, i, j)) +
+                 ", \"shape\": " + ShapeText(mscrypt_ckpt_tensor_shape(c, i, j), mscrypt_ckpt_tensor_shape_ndim(c, i, j)) +
+                 ", \"dims\": " + ShapeText(mscrypt_ckpt_tensor_dims(c, i, j), mscrypt_ckpt_tensor_ndim(c, i, j)) +
+                 ", \"bytes\": " + std::to_string(mscrypt_ckpt_tensor_size(c, i, j)) + "}";
+        }
+        out += "]";
+      }
+      out += ", \"bytes\": " + std::to_string(bytes) + "}";
+      continue;
+    }
+    Row r{TextName(name, name_len), "", "", bytes};
+    if (kind == MSCRYPT_CKPT_KIND_TENSOR) {
+      r.dtype = mscrypt_ckpt_tensor_type_name(c, i, 0);
+      r.shape = ShapeText(mscrypt_ckpt_tensor_shape(c, i, 0), mscrypt_ckpt_tensor_shape_ndim(c, i, 0));
+    } else {
+      // A MapParameter: its tensors (keys, values, status) as TYPE[shape] in the shape column.
+      r.dtype = "MapTensor";
+      for (size_t j = 0; j < mscrypt_ckpt_entry_num_tensors(c, i); ++j) {
+        r.shape += std::string(j ? " " : "") + mscrypt_ckpt_tensor_type_name(c, i, j) +
+                   ShapeText(mscrypt_ckpt_tensor_shape(c, i, j), mscrypt_ckpt_tensor_shape_ndim(c, i, j));
+      }
+    }
+    rows.push_back(r);
+  }
+  if (json) {
+    out += n ? "\n]" : "]";
+    std::printf("%s\n", out.c_str());
+    return kExitOk;
+  }
+  size_t wn = 0, wd = 0, ws = 0, wb = 0;
+  for (const Row& r : rows) {
+    wn = std::max(wn, Columns(r.name));
+    wd = std::max(wd, r.dtype.size());
+    ws = std::max(ws, Columns(r.shape));
+    wb = std::max(wb, std::to_string(r.bytes).size());
+  }
+  for (const Row& r : rows) {
+    const std::string b = std::to_string(r.bytes);
+    std::printf("%s  %s  %s  %s%s\n", Column(r.name, wn).c_str(), Column(r.dtype, wd).c_str(),
+                Column(r.shape, ws).c_str(), std::string(wb - b.size(), ' ').c_str(), b.c_str());
+  }
+  return kExitOk;
+}
+
+int CmdMindIRInfo(Args& args) {
+  const std::string cmd = "mindir-info";
+  const bool json = args.Flag("--json");
+  Keyed k = ParseKeyed(args, cmd, false, true);
+  NeedPositionals(args, 1, "IN", cmd);
+  const std::string in = args.positionals()[0];
+  const std::string what = "cannot load " + Quote(in);
+  mscrypt_mindir* raw = nullptr;
+  const mscrypt_status s = mscrypt_mindir_open(&raw, k.key.get(), k.mode, in.c_str(), &k.opts);
+  if (s == MSCRYPT_ERR_INVALID_ARGUMENT && !k.key) {
+    int encrypted = 0;
+    if (mscrypt_is_encrypted_file(&encrypted, in.c_str()) == MSCRYPT_OK && encrypted) EncryptedWithoutKey(what, in);
+  }
+  Check(s, what, Subject::kMindIR);
+  std::unique_ptr<mscrypt_mindir, MindIRDeleter> model(raw);
+  const mscrypt_mindir* m = model.get();
+  const size_t n = mscrypt_mindir_num_parameters(m);
+  const bool external = mscrypt_mindir_has_external_data(m) == 1;
+  if (json) {
+    std::string out = "{\"file\": " + JsonString(in) + ", \"graph\": " + JsonString(mscrypt_mindir_graph_name(m)) +
+                      ", \"producer\": " + JsonString(mscrypt_mindir_producer_name(m)) +
+                      ", \"model_version\": " + JsonString(mscrypt_mindir_model_version(m)) +
+                      ", \"external_data\": " + (external ? "true" : "false") +
+                      ", \"parameter_count\": " + std::to_string(n) +
+                      ", \"parameter_bytes\": " + std::to_string(mscrypt_mindir_parameter_bytes(m)) +
+                      ", \"parameters\": [";
+    for (size_t i = 0; i < n; ++i) {
+      out += std::string(i ? ",\n  " : "\n  ") + "{\"name\": " + JsonString(mscrypt_mindir_parameter_name(m, i)) +
+             ", \"key\": " + JsonString(mscrypt_mindir_parameter_key(m, i)) +
+             ", \"dtype\": " + JsonString(mscrypt_mindir_parameter_dtype(m, i)) +
+             ", \"shape\": " + ShapeText(mscrypt_mindir_parameter_dims(m, i), mscrypt_mindir_parameter_ndim(m, i)) +
+             ", \"bytes\": " + std::to_string(mscrypt_mindir_parameter_size(m, i)) +
+             ", \"external\": " + (mscrypt_mindir_parameter_is_external(m, i) ? "true" : "false") + "}";
+    }
+    out += n ? "\n]}" : "]}";
+    std::printf("%s\n", out.c_str());
+    return kExitOk;
+  }
+  std::printf("file:        %s\n", in.c_str());
+  std::printf("graph:       %s\n", mscrypt_mindir_graph_name(m));
+  std::printf("producer:    %s %s\n", mscrypt_mindir_producer_name(m), mscrypt_mindir_model_version(m));
+  std::printf("parameters:  %zu (%llu bytes)%s\n", n, static_cast<unsigned long long>(mscrypt_mindir_parameter_bytes(m)),
+              external ? ", weights in external files" : "");
+  size_t wn = 0, wd = 0, ws = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const char* key = mscrypt_mindir_parameter_key(m, i);
+    const char* name = key[0] != '\0' ? key : mscrypt_mindir_parameter_name(m, i);
+    wn = std::max(wn, Columns(TextName(name, std::strlen(name))));
+    wd = std::max(wd, std::strlen(mscrypt_mindir_parameter_dtype(m, i)));
+    ws = std::max(ws, ShapeText(mscrypt_mindir_parameter_dims(m, i), mscrypt_mindir_parameter_ndim(m, i)).size());
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const char* key = mscrypt_mindir_parameter_key(m, i);
+    const char* name = key[0] != '\0' ? key : mscrypt_mindir_parameter_name(m, i);
+    std::printf("  %s  %s  %s  %llu\n", Column(TextName(name, std::strlen(name)), wn).c_str(),
+                Column(mscrypt_mindir_parameter_dtype(m, i), wd).c_str(),
+                Column(ShapeText(mscrypt_mindir_parameter_dims(m, i), mscrypt_mindir_parameter_ndim(m, i)), ws).c_str(),
+                static_cast<unsigned long long>(mscrypt_mindir_parameter_size(m, i)));
+  }
+  return kExitOk;
+}
+
 // ConvertOutputPath: OUT as given when its file name has an extension; otherwise ".mindir" is
 // appended (converter_lite appends ".ms", but convert only re-keys the MindIR container, so the
 // output is still a MindIR).
@@ -707,16 +956,20 @@ int CmdConvert(Args& args) {
     // Decrypt into memory, re-encrypt from memory: the plaintext never touches the disk.
     mscrypt_buffer* raw = nullptr;
     {
-      Progress progress("decrypting", in, FileSize(in), true);
-      Check(mscrypt_decrypt_file_alloc(dkey.get(), &raw, dmode, in.c_str(), &opts), what);
+      Progress progress("decrypting", in, FileSize(in));
+      progress.Attach(&opts);
+      const mscrypt_status s = mscrypt_decrypt_file_alloc(dkey.get(), &raw, dmode, in.c_str(), &opts);
+      Progress::Detach(&opts);
+      Check(s, what);
     }
     std::unique_ptr<mscrypt_buffer, BufferDeleter> plain(raw);  // wiped when freed
-    Progress progress("encrypting", in, mscrypt_buffer_len(plain.get()), true);
+    Progress progress("encrypting", in, mscrypt_buffer_len(plain.get()));
     Check(mscrypt_encrypt_to_file(ekey.get(), MSCRYPT_MODE_AES_GCM, out.c_str(), mscrypt_buffer_data(plain.get()),
                                   mscrypt_buffer_len(plain.get()), &opts),
           what);
   } else if (dkey) {
-    Progress progress("decrypting", in, FileSize(in), true);
+    Progress progress("decrypting", in, FileSize(in));
+    progress.Attach(&opts);
     Check(mscrypt_decrypt_file(dkey.get(), dmode, in.c_str(), out.c_str(), &opts), what);
   } else {
     int encrypted = 0;
@@ -724,7 +977,8 @@ int CmdConvert(Args& args) {
     if (encrypted) {
       Failure(what + ": the input is already encrypted; pass --decryptKey (and --decryptMode if not AES-GCM)");
     }
-    Progress progress("encrypting", in, FileSize(in), true);
+    Progress progress("encrypting", in, FileSize(in));
+    progress.Attach(&opts);
     Check(mscrypt_encrypt_file(ekey.get(), MSCRYPT_MODE_AES_GCM, in.c_str(), out.c_str(), &opts), what);
   }
   return kExitOk;
@@ -732,8 +986,7 @@ int CmdConvert(Args& args) {
 
 // ---- Command table ----------------------------------------------------------------------------
 //
-// A new command (e.g. "ckpt-list" for checkpoint listing, once the C API has mscrypt_ckpt_*) is
-// one entry here plus its handler and help text.
+// A new command is one entry here plus its handler and help text.
 
 struct Command {
   const char* name;
@@ -776,6 +1029,36 @@ std::string InspectHelp() {
          "  --legacy         read as a MindSpore 1.3-1.6 file\n";
 }
 
+std::string CkptListHelp() {
+  return std::string(
+             "usage: mscrypt ckpt-list IN [--json] [--crc-check] [(--key-hex HEX | --key-file PATH | --key-env VAR)\n"
+             "                         [--mode MODE] [--threads N] [--legacy]]\n\n"
+             "List the parameters of the MindSpore checkpoint IN, one line each: name, dtype (the checkpoint's\n"
+             "tensor_type), shape and size in bytes. IN may be plain or encrypted; an encrypted checkpoint needs\n"
+             "its key (and --mode unless it is AES-GCM). The shape is the one MindSpore loads: scalars are [],\n"
+             "a string is one value. A MapParameter shows as MapTensor with TYPE[shape] of its tensors.\n"
+             "Nothing is written.\n\n"
+             "Options:\n"
+             "  --json           a JSON array with one object per parameter: name, kind (tensor or\n"
+             "                   map_tensor), dtype, shape, dims (as stored), bytes (map tensors: tensors[])\n"
+             "  --crc-check      verify the crc_num trailer of checkpoints saved with crc_check=True\n") +
+         kKeyHelp + kModeHelp + "  --legacy         read a MindSpore 1.3-1.6 encrypted checkpoint\n";
+}
+
+std::string MindIRInfoHelp() {
+  return std::string(
+             "usage: mscrypt mindir-info IN [--json] [(--key-hex HEX | --key-file PATH | --key-env VAR) [--mode MODE]\n"
+             "                           [--threads N]]\n\n"
+             "Load the MindIR model IN (plain or encrypted; external weight files <prefix>_variables/data_N\n"
+             "are loaded from next to it with the same key), validate it, and show the graph name, producer,\n"
+             "and every parameter: name, dtype, shape and size in bytes. Nothing is written.\n\n"
+             "Options:\n"
+             "  --json           one JSON object: file, graph, producer, model_version, external_data,\n"
+             "                   parameter_count, parameter_bytes, parameters[] (name, key, dtype, shape,\n"
+             "                   bytes, external)\n") +
+         kKeyHelp + kModeHelp;
+}
+
 std::string ConvertHelp() {
   return "usage: mscrypt convert --fmk=MINDIR --modelFile=IN --outputFile=OUT [--decryptKey=HEX]\n"
          "                       [--decryptMode=MODE] [--encryptKey=HEX] [--encryption=true|false]\n"
@@ -815,6 +1098,8 @@ const Command kCommands[] = {
     {"verify", "check a file with its key, write nothing", CmdVerify},
     {"inspect", "show the block structure (no key needed)", CmdInspect},
     {"convert", "re-key a MindIR file with converter_lite's flags", CmdConvert},
+    {"ckpt-list", "list a checkpoint's parameters (plain or encrypted)", CmdCkptList},
+    {"mindir-info", "show a MindIR model's graph and parameters", CmdMindIRInfo},
 };
 
 std::string HelpFor(const std::string& name) {
@@ -823,6 +1108,8 @@ std::string HelpFor(const std::string& name) {
   if (name == "verify") return VerifyHelp();
   if (name == "inspect") return InspectHelp();
   if (name == "convert") return ConvertHelp();
+  if (name == "ckpt-list") return CkptListHelp();
+  if (name == "mindir-info") return MindIRInfoHelp();
   return std::string();
 }
 
@@ -831,7 +1118,7 @@ void PrintToolHelp() {
       "usage: mscrypt COMMAND [ARGS]   (mscrypt COMMAND --help for details)\n\n"
       "Read and write MindSpore's encrypted model container (.ckpt, .mindir, .ms; MindSpore 1.7+, and\n"
       "1.3-1.6 with --legacy).\n\nCommands:\n");
-  for (const Command& c : kCommands) std::printf("  %-9s %s\n", c.name, c.summary);
+  for (const Command& c : kCommands) std::printf("  %-12s %s\n", c.name, c.summary);
   std::printf(
       "\nOptions:\n"
       "  --help       show this help\n"
@@ -866,7 +1153,7 @@ int main(int argc, char** argv) {
     }
     // Not echoed: a mistyped command line may start with a key.
     if (first[0] == '-') Usage("unknown option before the command", "");
-    Usage("unknown command; use encrypt, decrypt, verify, inspect or convert", "");
+    Usage("unknown command; use encrypt, decrypt, verify, inspect, convert, ckpt-list or mindir-info", "");
   } catch (const CliError& e) {
     std::fprintf(stderr, "mscrypt: error: %s\n", e.message.c_str());
     return e.exit_code;

@@ -5,7 +5,10 @@ Every command's success path, and for bad input: exit status 1 with one clear `m
 line, no output file left behind, an existing output file untouched, no temporary files; usage
 errors exit 2; no key (hex or raw) ever appears in stdout or stderr.
 
-usage: test_cli.py --cli PATH/TO/mscrypt --workdir DIR [--source tools/mscrypt_cli.cc]
+ckpt-list and mindir-info run on the MindSpore 2.7.1 golden files (--golden tests/golden/mindspore;
+keys bytes(range(n)), expected contents in its manifest.json).
+
+usage: test_cli.py --cli PATH/TO/mscrypt --workdir DIR [--source tools/mscrypt_cli.cc] [--golden DIR]
 """
 import argparse
 import json
@@ -20,13 +23,16 @@ import unittest
 CLI = None
 WORK = None
 SOURCE = None
+GOLDEN = None
 
 KEY16 = "00112233445566778899aabbccddeeff"
 KEY24 = "000102030405060708090a0b0c0d0e0f1011121314151617"
 KEY32 = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 KEY_OTHER = "ffeeddccbbaa99887766554433221100"
 KEY_UPPER = "00112233445566778899AABBCCDDEEFF"  # same bytes as KEY16
-ALL_KEYS = [KEY16, KEY24, KEY32, KEY_OTHER]
+GOLDEN16 = bytes(range(16)).hex()  # the golden files' AES-128 and SM4 key
+GOLDEN_CALLABLE = "010200030405060708090a0b0c0d0e0f"
+ALL_KEYS = [KEY16, KEY24, KEY32, KEY_OTHER, GOLDEN16, GOLDEN_CALLABLE]
 RAW_KEY = b"0123456789ABCDEF"  # printable, so a leak would be visible in text output
 
 # MindSpore test vectors (format reference section 1.9).
@@ -376,6 +382,227 @@ class CliTest(unittest.TestCase):
                     self.assertFalse(os.path.exists(out))
         self.assert_no_temp_files()
 
+    # ---- ckpt-list and mindir-info on MindSpore's golden files ----
+
+    def golden(self, name):
+        if not GOLDEN:
+            self.skipTest("--golden not given")
+        return os.path.join(GOLDEN, name)
+
+    def manifest(self):
+        with open(self.golden("manifest.json"), encoding="utf-8") as f:
+            return json.load(f)["files"]
+
+    def golden_copy(self, name):
+        """Copy a golden file into the test directory, so that any output would show up there."""
+        dst = self.path(os.path.basename(name))
+        shutil.copyfile(self.golden(name), dst)
+        return dst
+
+    @staticmethod
+    def loaded_shape(entry):
+        # MindSpore's loader: a "str" tensor is one string; dims [0] holding one element is a scalar.
+        if entry["tensor_type"] == "str":
+            return []
+        return entry["dims"]
+
+    def check_listing(self, path, entries, key_args=()):
+        before = sorted(os.listdir(self.dir))
+        listed = json.loads(self.ok("ckpt-list", path, "--json", *key_args).stdout)
+        self.assertEqual([e["name"] for e in listed], [e["tag"] for e in entries])
+        for got, want in zip(listed, entries):
+            self.assertEqual(got["kind"], "tensor")
+            self.assertEqual(got["dtype"], want["tensor_type"], got["name"])
+            self.assertEqual(got["dims"], want["dims"], got["name"])
+            self.assertEqual(got["shape"], self.loaded_shape(want), got["name"])
+            self.assertEqual(got["bytes"], len(want["content_hex"]) // 2, got["name"])
+        text = self.ok("ckpt-list", path, *key_args)
+        self.assertEqual(text.stderr, "")
+        lines = text.stdout.splitlines()
+        self.assertEqual(len(lines), len(entries), "one line per parameter")
+        for line, want in zip(lines, entries):
+            fields = line.split()
+            self.assertEqual(fields[0], want["tag"])
+            self.assertEqual(fields[1], want["tensor_type"])
+            self.assertEqual(int(fields[-1]), len(want["content_hex"]) // 2)
+            shape = json.loads(" ".join(fields[2:-1]))
+            self.assertEqual(shape, self.loaded_shape(want))
+        self.assertEqual(sorted(os.listdir(self.dir)), before, "ckpt-list must not write files")
+
+    def test_ckpt_list_golden(self):
+        files = self.manifest()
+        sm4 = self.sm4_available()
+        if sm4:
+            os.remove(self.path("sm4-probe.bin"))
+        checked = 0
+        for name, info in sorted(files.items()):
+            if info["kind"] != "ckpt" or name.endswith(("_crc_broken.ckpt", "_only_empty.ckpt")):
+                continue
+            if info["mode"] == "SM4-CBC" and not sm4:
+                continue
+            with self.subTest(file=name):
+                path = self.golden_copy(name)
+                key_args = []
+                if info["key_hex"]:
+                    key_args = ["--key-hex", info["key_hex"], "--mode", info["mode"]]
+                self.check_listing(path, info["entries"], key_args)
+                os.remove(path)
+                checked += 1
+        self.assertGreaterEqual(checked, 10)
+        # The key given in a file or in the environment works the same, and the default mode is AES-GCM.
+        key_file = self.path("k.raw")
+        with open(key_file, "wb") as f:
+            f.write(bytes(range(16)))
+        gcm = self.golden("ckpt_aes_gcm_128.ckpt")
+        listed = json.loads(self.ok("ckpt-list", gcm, "--json", "--key-file", key_file).stdout)
+        self.assertEqual(len(listed), 18)
+        p = self.ok("ckpt-list", gcm, "--key-env", "MSCRYPT_TEST_KEY", "--threads", "1",
+                    env={"MSCRYPT_TEST_KEY": GOLDEN16})
+        self.assertEqual(len(p.stdout.splitlines()), 18)
+
+    def test_ckpt_list_async_crc_and_empty(self):
+        files = self.manifest()
+        # Async save: empty tensors are listed with 0 bytes.
+        info = files["ckpt_aes_gcm_128_async.ckpt"]
+        listed = json.loads(self.ok("ckpt-list", self.golden("ckpt_aes_gcm_128_async.ckpt"), "--json",
+                                    "--key-hex", GOLDEN16).stdout)
+        self.assertEqual([e["name"] for e in listed], [e["tag"] for e in info["entries"]])
+        empty = {e["name"]: e for e in listed}["empty_2x0"]
+        self.assertEqual((empty["dims"], empty["bytes"]), ([2, 0], 0))
+        # crc_check: verified when present, a warning when absent, exit 1 when wrong.
+        p = self.ok("ckpt-list", self.golden("ckpt_plain_crc.ckpt"), "--crc-check")
+        self.assertEqual((len(p.stdout.splitlines()), p.stderr), (18, ""))
+        p = self.ok("ckpt-list", self.golden("ckpt_plain.ckpt"), "--crc-check")
+        self.assertIn("no crc_num trailer", p.stderr)
+        data = bytearray(self.read(self.golden("ckpt_plain_crc.ckpt")))
+        data[-1] ^= 1
+        bad = self.path("bad-crc.ckpt")
+        with open(bad, "wb") as f:
+            f.write(data)
+        self.assert_failure(self.run_cli("ckpt-list", bad, "--crc-check"), contains="crc")
+        self.assertEqual(len(self.ok("ckpt-list", bad).stdout.splitlines()), 18)  # not checked unless asked
+        # An empty encrypted file: no parameters, no output.
+        p = self.ok("ckpt-list", self.golden("ckpt_aes_gcm_128_only_empty.ckpt"), "--key-hex", GOLDEN16)
+        self.assertEqual(p.stdout, "")
+        p = self.ok("ckpt-list", self.golden("ckpt_aes_gcm_128_only_empty.ckpt"), "--key-hex", GOLDEN16, "--json")
+        self.assertEqual(json.loads(p.stdout), [])
+
+    def test_ckpt_list_map_tensor_and_odd_names(self):
+        def varint(n):
+            out = b""
+            while True:
+                b, n = n & 0x7F, n >> 7
+                if not n:
+                    return out + bytes([b])
+                out += bytes([b | 0x80])
+
+        def ld(field, data):
+            return varint(field << 3 | 2) + varint(len(data)) + data
+
+        def tensor(dims, tt, content):
+            return b"".join(varint(8) + varint(d) for d in dims) + ld(2, tt.encode()) + ld(3, content)
+
+        def message(tag, field, payload):
+            return ld(1, ld(1, tag.encode()) + ld(field, payload))
+
+        data = message("a\nb \u00e9", 2, tensor([2], "Int16", b"\x01\x00\x02\x00"))
+        data += message("m", 3, ld(1, tensor([2], "Int64", bytes(16))) + ld(1, tensor([2, 3], "Float32", bytes(24)))
+                        + ld(1, tensor([2], "Int32", bytes(8))))
+        path = self.path("map.ckpt")
+        with open(path, "wb") as f:
+            f.write(data)
+        listed = json.loads(self.ok("ckpt-list", path, "--json").stdout)
+        self.assertEqual(listed[0]["name"], "a\nb \u00e9")
+        m = listed[1]
+        self.assertEqual((m["name"], m["kind"], m["dtype"], m["bytes"]), ("m", "map_tensor", "MapTensor", 48))
+        self.assertEqual([(t["dtype"], t["shape"], t["bytes"]) for t in m["tensors"]],
+                         [("Int64", [2], 16), ("Float32", [2, 3], 24), ("Int32", [2], 8)])
+        lines = self.ok("ckpt-list", path).stdout.splitlines()
+        self.assertEqual(len(lines), 2, "a newline in a name must not break one line per parameter")
+        self.assertTrue(lines[0].startswith("a\\x0ab \u00e9"), lines[0])
+        self.assertIn("MapTensor", lines[1])
+        self.assertIn("Float32[2, 3]", lines[1])
+
+    def test_ckpt_list_failures(self):
+        enc = self.golden_copy("ckpt_aes_gcm_128.ckpt")
+        before = sorted(os.listdir(self.dir))
+        # Encrypted, no key: one clear line naming the mode and the key options, for every mode.
+        for name, mode in (("ckpt_aes_gcm_128.ckpt", "AES-GCM"), ("ckpt_aes_cbc_128.ckpt", "AES-CBC"),
+                           ("ckpt_sm4_cbc_128.ckpt", "SM4-CBC")):
+            line = self.assert_failure(self.run_cli("ckpt-list", self.golden(name)), contains="encrypted")
+            self.assertIn("--key-hex", line)
+            self.assertIn(mode, line)
+            if mode != "AES-GCM":
+                self.assertIn("--mode " + mode, line)
+        # Wrong key, wrong mode, key on a plain file, missing file, truncated files.
+        self.assert_failure(self.run_cli("ckpt-list", enc, "--key-hex", KEY_OTHER), contains="authentication failed")
+        self.assert_failure(self.run_cli("ckpt-list", enc, "--key-hex", GOLDEN16, "--json", "--mode", "AES-CBC"),
+                            contains="--mode")
+        self.assert_failure(self.run_cli("ckpt-list", self.golden("ckpt_plain.ckpt"), "--key-hex", GOLDEN16),
+                            contains="not encrypted")
+        missing = self.path("missing.ckpt")
+        self.assert_failure(self.run_cli("ckpt-list", missing), contains="missing.ckpt")
+        self.assert_failure(self.run_cli("ckpt-list", missing, "--json", "--key-hex", GOLDEN16), contains="missing.ckpt")
+        for src, key_args in (("ckpt_plain.ckpt", []), ("ckpt_aes_gcm_128.ckpt", ["--key-hex", GOLDEN16]),
+                              ("ckpt_aes_cbc_128.ckpt", ["--key-hex", GOLDEN16, "--mode", "AES-CBC"])):
+            data = self.read(self.golden(src))
+            for cut in (len(data) - 1, len(data) // 2, 5):
+                trunc = self.path(f"trunc-{cut}-{src}")
+                with open(trunc, "wb") as f:
+                    f.write(data[:cut])
+                with self.subTest(src=src, cut=cut):
+                    p = self.run_cli("ckpt-list", trunc, "--json", *key_args)
+                    self.assert_failure(p)
+                    self.assertEqual(p.stdout, "")
+                os.remove(trunc)
+        # MindSpore's own broken file (encrypted + plaintext crc trailer).
+        self.assert_failure(self.run_cli("ckpt-list", self.golden("ckpt_aes_gcm_128_crc_broken.ckpt"),
+                                         "--key-hex", GOLDEN16))
+        # A MindIR model is not a checkpoint.
+        self.assert_failure(self.run_cli("ckpt-list", self.golden("mindir_plain.mindir")), contains="checkpoint")
+        self.assertEqual(sorted(os.listdir(self.dir)), before, "failed listings must not write files")
+        # Usage errors: exit 2.
+        for args in (["ckpt-list"], ["ckpt-list", enc, enc], ["ckpt-list", enc, "--json=yes"],
+                     ["ckpt-list", enc, "--mode", "AES-CBC"], ["ckpt-list", enc, "--legacy"],
+                     ["ckpt-list", enc, "--key-hex", GOLDEN16, "--key-env", "X"], ["ckpt-list", enc, "--bogus"]):
+            with self.subTest(args=args):
+                self.assert_failure(self.run_cli(*args), code=2)
+
+    def test_mindir_info(self):
+        files = self.manifest()
+        want = {p["name"]: p for p in files["mindir_plain.mindir"]["parameters"]}
+        cases = [("mindir_plain.mindir", []), ("mindir_aes_gcm_256.mindir", ["--key-hex", KEY32]),
+                 ("mindir_aes_cbc_128.mindir", ["--key-hex", GOLDEN16, "--mode", "AES-CBC"]),
+                 ("ext_plain/net_graph.mindir", []), ("ext_aes_gcm_128/net_graph.mindir", ["--key-hex", GOLDEN16])]
+        for name, key_args in cases:
+            with self.subTest(file=name):
+                info = json.loads(self.ok("mindir-info", self.golden(name), "--json", *key_args).stdout)
+                self.assertEqual((info["producer"], info["model_version"]), ("MindSpore", "2.7.1"))
+                self.assertTrue(info["graph"])
+                self.assertEqual(info["external_data"], name.startswith("ext_"))
+                self.assertEqual((info["parameter_count"], info["parameter_bytes"]), (2, 60))
+                got = {p["key"]: p for p in info["parameters"]}
+                self.assertEqual(set(got), set(want))
+                for k, p in got.items():
+                    self.assertEqual(p["shape"], want[k]["dims"])
+                    self.assertEqual(p["dtype"], "float32")
+                    self.assertEqual(p["bytes"], len(want[k]["raw_data_hex"]) // 2)
+                    self.assertTrue(p["name"].endswith(":" + k))
+                text = self.ok("mindir-info", self.golden(name), *key_args).stdout
+                self.assertIn("producer:    MindSpore 2.7.1", text)
+                self.assertIn("dense.weight", text)
+        line = self.assert_failure(self.run_cli("mindir-info", self.golden("mindir_sm4_cbc_128.mindir")),
+                                   contains="encrypted")
+        self.assertIn("--mode SM4-CBC", line)
+        self.assert_failure(self.run_cli("mindir-info", self.golden("mindir_aes_gcm_128.mindir"), "--key-hex",
+                                         KEY_OTHER), contains="authentication failed")
+        self.assert_failure(self.run_cli("mindir-info", self.golden("ckpt_plain.ckpt")), contains="MindIR")
+        self.assert_failure(self.run_cli("mindir-info", self.path("missing.mindir")), contains="missing.mindir")
+        self.assert_failure(self.run_cli("mindir-info", self.golden("mindir_plain.mindir"), "--legacy"), code=2)
+        # The external graph without its weight directory.
+        graph = self.golden_copy("ext_plain/net_graph.mindir")
+        self.assert_failure(self.run_cli("mindir-info", graph), contains="net_variables")
+
     # ---- Usage errors: exit 2 ----
 
     def test_usage_errors(self):
@@ -406,7 +633,7 @@ class CliTest(unittest.TestCase):
 
     def test_help_and_version(self):
         p = self.ok("--help")
-        for cmd in ("encrypt", "decrypt", "verify", "inspect", "convert"):
+        for cmd in ("encrypt", "decrypt", "verify", "inspect", "convert", "ckpt-list", "mindir-info"):
             self.assertIn(cmd, p.stdout)
             h = self.ok(cmd, "--help")
             self.assertTrue(h.stdout.startswith("usage: mscrypt " + cmd), h.stdout[:80])
@@ -423,13 +650,15 @@ class CliTest(unittest.TestCase):
 
 
 def main():
-    global CLI, WORK, SOURCE
+    global CLI, WORK, SOURCE, GOLDEN
     ap = argparse.ArgumentParser()
     ap.add_argument("--cli", required=True)
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--source")
+    ap.add_argument("--golden")
     args, rest = ap.parse_known_args()
     CLI, WORK, SOURCE = os.path.abspath(args.cli), os.path.abspath(args.workdir), args.source
+    GOLDEN = os.path.abspath(args.golden) if args.golden else None
     os.makedirs(WORK, exist_ok=True)
     prog = unittest.main(argv=[sys.argv[0], "-v", *rest], exit=False)
     if prog.result.wasSuccessful():
