@@ -1,10 +1,12 @@
-// The C API's numbers are the C++ API's numbers: status codes, modes, formats and size constants
+// The C API's numbers are the C++ API's numbers: status codes, modes, formats, checkpoint dtypes
+// and entry kinds, size constants
 // (house style: one enum, same numbers in C, C++ and docs). Checked at compile time; the runtime
 // part checks that the constant functions match their macros and the version matches CMake.
 #include <cstdio>
 #include <cstring>
 
 #include "internal/format/layout.h"
+#include "mscrypt/checkpoint.h"
 #include "mscrypt/container.h"
 #include "mscrypt/mscrypt.h"
 #include "mscrypt/status.h"
@@ -31,6 +33,24 @@ SAME(MSCRYPT_MODE_AES_CBC, mscrypt::Mode::kAesCbc);
 SAME(MSCRYPT_MODE_SM4_CBC, mscrypt::Mode::kSm4Cbc);
 SAME(MSCRYPT_FORMAT_CURRENT, mscrypt::Format::kCurrent);
 SAME(MSCRYPT_FORMAT_LEGACY, mscrypt::Format::kLegacy);
+
+SAME(MSCRYPT_CKPT_KIND_TENSOR, mscrypt::CheckpointEntryKind::kTensor);
+SAME(MSCRYPT_CKPT_KIND_MAP_TENSOR, mscrypt::CheckpointEntryKind::kMapTensor);
+SAME(MSCRYPT_CKPT_DTYPE_INT8, mscrypt::TensorType::kInt8);
+SAME(MSCRYPT_CKPT_DTYPE_UINT8, mscrypt::TensorType::kUInt8);
+SAME(MSCRYPT_CKPT_DTYPE_INT16, mscrypt::TensorType::kInt16);
+SAME(MSCRYPT_CKPT_DTYPE_UINT16, mscrypt::TensorType::kUInt16);
+SAME(MSCRYPT_CKPT_DTYPE_INT32, mscrypt::TensorType::kInt32);
+SAME(MSCRYPT_CKPT_DTYPE_UINT32, mscrypt::TensorType::kUInt32);
+SAME(MSCRYPT_CKPT_DTYPE_INT64, mscrypt::TensorType::kInt64);
+SAME(MSCRYPT_CKPT_DTYPE_UINT64, mscrypt::TensorType::kUInt64);
+SAME(MSCRYPT_CKPT_DTYPE_FLOAT16, mscrypt::TensorType::kFloat16);
+SAME(MSCRYPT_CKPT_DTYPE_FLOAT32, mscrypt::TensorType::kFloat32);
+SAME(MSCRYPT_CKPT_DTYPE_FLOAT64, mscrypt::TensorType::kFloat64);
+SAME(MSCRYPT_CKPT_DTYPE_BOOL, mscrypt::TensorType::kBool);
+SAME(MSCRYPT_CKPT_DTYPE_STRING, mscrypt::TensorType::kString);
+SAME(MSCRYPT_CKPT_DTYPE_BFLOAT16, mscrypt::TensorType::kBFloat16);
+SAME(MSCRYPT_CKPT_DTYPE_INT4, mscrypt::TensorType::kInt4);
 
 static_assert(MSCRYPT_MAX_BLOCK_PLAINTEXT_BYTES == mscrypt::kMaxBlockPlaintextSize, "block size");
 static_assert(MSCRYPT_IV_BYTES == mscrypt::internal::kIvSize, "IV size");

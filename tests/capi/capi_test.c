@@ -1381,6 +1381,17 @@ static void test_mindir(void) {
   mscrypt_buffer_free(b);
   CHECK_STATUS(mscrypt_mindir_open(&m, wrong, MSCRYPT_MODE_AES_GCM, path, NULL), MSCRYPT_ERR_AUTH_FAILED);
 
+  /* A plain model of 2 GiB cannot be a ModelProto: refused before reading (sparse file). */
+  path_in_dir(copy, sizeof(copy), "huge.mindir");
+  CHECK(write_file(copy, plain, plain_len));
+  CHECK(truncate(copy, (off_t)1 << 31) == 0);
+  CHECK_STATUS(mscrypt_mindir_load(&b, NULL, MSCRYPT_MODE_AES_GCM, copy, MSCRYPT_MINDIR_INLINE_EXTERNAL, NULL),
+               MSCRYPT_ERR_UNSUPPORTED);
+  CHECK(b == NULL);
+  mscrypt_last_error(msg, sizeof(msg));
+  CHECK(strstr(msg, "2 GiB") != NULL);
+  remove(copy);
+
   free(ext_graph);
   free(plain);
   mscrypt_key_free(key);

@@ -599,6 +599,12 @@ class CliTest(unittest.TestCase):
         self.assert_failure(self.run_cli("mindir-info", self.golden("ckpt_plain.ckpt")), contains="MindIR")
         self.assert_failure(self.run_cli("mindir-info", self.path("missing.mindir")), contains="missing.mindir")
         self.assert_failure(self.run_cli("mindir-info", self.golden("mindir_plain.mindir"), "--legacy"), code=2)
+        # A model of 2 GiB (sparse) is refused clearly, before it is read.
+        huge = self.path("huge.mindir")
+        with open(huge, "wb") as f:
+            f.truncate(1 << 31)
+        self.assert_failure(self.run_cli("mindir-info", huge), contains="2 GiB")
+        os.remove(huge)
         # The external graph without its weight directory.
         graph = self.golden_copy("ext_plain/net_graph.mindir")
         self.assert_failure(self.run_cli("mindir-info", graph), contains="net_variables")
