@@ -6,6 +6,7 @@ if you want no copy of the key to outlive the call (mscrypt wipes its own copies
 """
 
 from ._errors import (
+    ArgumentTypeError,
     AuthenticationError,
     Error,
     FileError,
@@ -36,6 +37,7 @@ from ._mindir import ExternalData, MindIR, ParameterInfo, TensorSpec, export_min
 __version__ = "0.1.0"
 
 __all__ = [
+    "ArgumentTypeError",
     "AuthenticationError",
     "CheckpointTensor",
     "Error",

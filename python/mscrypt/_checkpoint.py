@@ -210,7 +210,9 @@ def save_checkpoint(save_obj: Any, ckpt_file_name: PathLike, enc_key: Optional[B
     ``enc_key`` (bytes-like, 16/24/32 bytes; SM4-CBC 16) encrypts with ``enc_mode`` ("AES-GCM",
     "AES-CBC" or "SM4-CBC"). ``crc_check=True`` appends MindSpore's ``crc_num`` trailer; it cannot
     be combined with ``enc_key`` (:class:`InvalidArgumentError`, nothing written). ``threads``: 0 =
-    one per core. Empty tensors are written (MindSpore's synchronous save silently drops them).
+    one per core. Tensors with no elements are not written, as in MindSpore's synchronous save
+    (which drops them silently; mscrypt issues a ``UserWarning``). Files that do contain empty
+    tensors (MindSpore's ``async_save`` writes them) load with their real shape.
     """
     if not isinstance(crc_check, bool):
         raise TypeError("crc_check must be a bool")
@@ -224,6 +226,15 @@ def save_checkpoint(save_obj: Any, ckpt_file_name: PathLike, enc_key: Optional[B
                 raise TypeError(f"append_dict keys must be str, got {type(key).__name__}")
             items[key] = value
     entries = [_to_entry(name, value) for name, value in items.items()]
+    # MindSpore's synchronous save writes no message for a 0-byte tensor (its chunk loop never
+    # runs), and its loader would read a written (0,) tensor back as a 0-d scalar: drop them as it
+    # does, but say so.
+    empty = [e[0] for e in entries if e[1] != "str" and len(e[3]) == 0]
+    if empty:
+        shown = ", ".join(repr(n) for n in empty[:5]) + (", ..." if len(empty) > 5 else "")
+        warnings.warn(f"save_checkpoint: {len(empty)} empty tensor(s) not written, as MindSpore's "
+                      f"save_checkpoint does: {shown}", UserWarning, stacklevel=2)
+        entries = [e for e in entries if not (e[1] != "str" and len(e[3]) == 0)]
     _mscrypt.checkpoint_save(path, entries, enc_key, enc_mode, crc_check, threads, _SLICE_SIZE)
 
 

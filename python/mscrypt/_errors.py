@@ -21,6 +21,12 @@ class InvalidArgumentError(Error, ValueError):
     """A bad argument: key length, mode name, thread count, option combination."""
 
 
+class ArgumentTypeError(InvalidArgumentError, TypeError):
+    """An argument of the wrong type, such as a ``str`` key. It is a :class:`TypeError` and, like
+    MindSpore's own argument checks (which raise ``ValueError`` for a non-bytes key), a
+    :class:`ValueError`, so code written for either keeps working."""
+
+
 class FormatError(Error, ValueError):
     """The file's contents are not what the call expects."""
 

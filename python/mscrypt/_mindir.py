@@ -29,7 +29,7 @@ from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Union
 import numpy as np
 
 from . import _mscrypt
-from ._errors import InvalidArgumentError
+from ._errors import ArgumentTypeError, InvalidArgumentError
 
 BytesLike = Union[bytes, bytearray, memoryview]
 PathLike = Union[str, "os.PathLike[str]"]
@@ -159,7 +159,7 @@ def _path(file_name: Any, arg: str) -> str:
 
 def _key_bytes(key: Any, arg: str) -> bytes:
     if isinstance(key, str) or not isinstance(key, (bytes, bytearray, memoryview)):
-        raise TypeError(f"{arg} must be bytes-like (bytes, bytearray, memoryview), not {type(key).__name__}")
+        raise ArgumentTypeError(f"{arg} must be bytes-like (bytes, bytearray, memoryview), not {type(key).__name__}")
     return bytes(key)
 
 

@@ -57,8 +57,22 @@ ReadOnlyBuffer::ReadOnlyBuffer(const py::handle& obj, const char* arg_name) {
 
 ReadOnlyBuffer::~ReadOnlyBuffer() { PyBuffer_Release(&view_); }
 
+// ThrowArgumentTypeError raises mscrypt.ArgumentTypeError: a TypeError that is also a ValueError,
+// as MindSpore raises ValueError for a key of the wrong type.
+[[noreturn]] void ThrowArgumentTypeError(const std::string& message) {
+  py::object cls = py::module_::import("mscrypt._errors").attr("ArgumentTypeError");
+  py::object exc = cls(py::str(message));
+  exc.attr("code") = static_cast<int>(StatusCode::kInvalidArgument);
+  PyErr_SetObject(cls.ptr(), exc.ptr());
+  throw py::error_already_set();
+}
+
 SecretBytes KeyFromPython(const py::handle& key, const char* arg_name) {
-  if (key.is_none()) throw py::type_error(std::string(arg_name) + " is required (bytes-like)");
+  if (key.is_none()) ThrowArgumentTypeError(std::string(arg_name) + " is required (bytes-like)");
+  if (PyUnicode_Check(key.ptr()) || !PyObject_CheckBuffer(key.ptr())) {
+    ThrowArgumentTypeError(std::string(arg_name) + " must be bytes-like (bytes, bytearray, memoryview), not " +
+                           std::string(py::str(key.get_type().attr("__name__"))));
+  }
   ReadOnlyBuffer buf(key, arg_name);
   return SecretBytes(buf.view().data, buf.view().size);
 }

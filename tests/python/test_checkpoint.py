@@ -204,13 +204,27 @@ def test_big_endian_and_non_contiguous_inputs(tmp_path):
     np.testing.assert_array_equal(out["nc"], nc)
 
 
-def test_empty_tensors(tmp_path):
-    arrays = {"e0": np.zeros((0,), np.float32), "e2x0": np.zeros((2, 0), np.int64), "e0x3": np.zeros((0, 3), np.int8)}
+def test_empty_tensors_are_dropped_with_a_warning_like_mindspore(tmp_path):
+    arrays = {"a": np.ones(3, np.float32), "e0": np.zeros((0,), np.float32), "e2x0": np.zeros((2, 0), np.int64),
+              "e0x3": np.zeros((0, 3), np.int8), "s": ""}
     for key in (None, KEY):
-        mscrypt.save_checkpoint(arrays, tmp_path / "e.ckpt", enc_key=key)
+        with pytest.warns(UserWarning, match=r"3 empty tensor\(s\) not written.*'e0', 'e2x0', 'e0x3'"):
+            mscrypt.save_checkpoint(arrays, tmp_path / "e.ckpt", enc_key=key)
         out = mscrypt.load_checkpoint(tmp_path / "e.ckpt", dec_key=key)
-        for name, arr in arrays.items():
-            assert out[name].shape == arr.shape and out[name].dtype == arr.dtype
+        assert list(out) == ["a", "s"] and out["s"] == ""
+
+
+def test_empty_tensors_in_a_file_load_with_their_shape(tmp_path):
+    # Written by an independent writer (hand-built protobuf), as MindSpore's async_save writes them.
+    msg = b""
+    for tag, ttype, dims in (("e0", b"Float32", [0]), ("e2x0", b"Int64", [2, 0])):
+        tensor = b"".join(b"\x08" + bytes([d]) for d in dims) + b"\x12" + bytes([len(ttype)]) + ttype + b"\x1a\x00"
+        value = b"\x0a" + bytes([len(tag)]) + tag.encode() + b"\x12" + bytes([len(tensor)]) + tensor
+        msg += b"\x0a" + bytes([len(value)]) + value
+    (tmp_path / "e.ckpt").write_bytes(msg)
+    out = mscrypt.load_checkpoint(tmp_path / "e.ckpt")
+    assert out["e0"].shape == (0,) and out["e0"].dtype == np.float32
+    assert out["e2x0"].shape == (2, 0) and out["e2x0"].dtype == np.int64
 
 
 def test_scalars_and_python_values(tmp_path):

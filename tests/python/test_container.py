@@ -109,3 +109,16 @@ def test_files_are_atomic(tmp_path):
     with pytest.raises(mscrypt.FileError) as e:
         mscrypt.decrypt_file(tmp_path / "missing", out, key)
     assert isinstance(e.value, OSError)
+
+
+def test_key_of_wrong_type_is_both_type_and_value_error():
+    # MindSpore raises ValueError for a non-bytes key; Python convention says TypeError. Both hold.
+    for bad in ("0123456789abcdef", 12345, None, [1, 2, 3]):
+        with pytest.raises(mscrypt.ArgumentTypeError) as e:
+            mscrypt.encrypt(b"data", bad)
+        assert isinstance(e.value, TypeError) and isinstance(e.value, ValueError)
+        assert isinstance(e.value, mscrypt.Error)
+    with pytest.raises(ValueError):
+        mscrypt.save_checkpoint({"a": [1.0]}, "/nonexistent-dir/x.ckpt", enc_key="not bytes")
+    with pytest.raises(TypeError):
+        mscrypt.load_checkpoint("/nonexistent-dir/x.ckpt", dec_key=3)
