@@ -5,12 +5,14 @@
 #            fuzz-corpus replay, cross-checks against pyca/cryptography
 #   sanitize the same ctest suite built with AddressSanitizer + UndefinedBehaviorSanitizer
 #   python   `pip install .` into a fresh virtual environment, then pytest tests/python
+#   interop  real MindSpore 2.7.1 (its own venv, always in subprocesses) against mscrypt, both
+#            directions, every mode and key length (tests/interop, docs/compatibility.md)
 # Set MSCRYPT_SUITES="cpp python" to run a subset.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 JOBS=${JOBS:-$(nproc)}
-SUITES=${MSCRYPT_SUITES:-"cpp sanitize python"}
+SUITES=${MSCRYPT_SUITES:-"cpp sanitize python interop"}
 PY=${PYTHON:-python3}
 passed=0
 failed=0
@@ -48,12 +50,26 @@ suite_sanitize() {
       ctest --output-on-failure -j "$JOBS")
 }
 
+TEST_VENV=build/venv
+
+# ensure_test_venv: a virtual environment with this checkout installed by `pip install .`.
+ensure_test_venv() {
+  if [ ! -x "$TEST_VENV/bin/python" ]; then "$PY" -m venv "$TEST_VENV" || return 1; fi
+  if [ -z "${MSCRYPT_TEST_VENV_READY:-}" ]; then
+    "$TEST_VENV/bin/python" -m pip install -q --upgrade pip >/dev/null &&
+      "$TEST_VENV/bin/python" -m pip install -q ".[test]" &&
+      MSCRYPT_TEST_VENV_READY=1
+  fi
+}
+
 suite_python() {
-  local venv=build/venv
-  if [ ! -x "$venv/bin/python" ]; then "$PY" -m venv "$venv" || return 1; fi
-  "$venv/bin/python" -m pip install -q --upgrade pip >/dev/null &&
-    "$venv/bin/python" -m pip install -q ".[test]" &&
-    "$venv/bin/python" -m pytest -q tests/python
+  ensure_test_venv && "$TEST_VENV/bin/python" -m pytest -q tests/python
+}
+
+suite_interop() {
+  local ms_python
+  ms_python=$(bash scripts/setup-mindspore-venv.sh | tail -n 1) || return 1
+  ensure_test_venv && MSCRYPT_MS_PYTHON="$ms_python" "$TEST_VENV/bin/python" -m pytest -q tests/interop
 }
 
 for s in $SUITES; do
