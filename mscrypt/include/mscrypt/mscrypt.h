@@ -206,9 +206,9 @@ MSCRYPT_EXPORT mscrypt_status mscrypt_encrypted_size(uint64_t *out_size, mscrypt
 
 /* mscrypt_progress_cb: progress of a long call. `done` and `total` are input (container) bytes:
  * `done` grows from call to call and reaches at most `total`. It is called on the thread that
- * made the mscrypt call, between batches of blocks (not for every block, and not at all for an
- * input that fits in one batch), so it may update a terminal or a UI without locking against
- * mscrypt's workers. `arg` is mscrypt_options.progress_arg, unchanged. The callback must return
+ * made the mscrypt call, between batches of blocks (not for every block; an input that fits in
+ * one batch may get a single report or none), so it may update a terminal or a UI without locking
+ * against mscrypt's workers. `arg` is mscrypt_options.progress_arg, unchanged. The callback must return
  * normally (no longjmp, no C++ exception) and must not free or modify anything the running call
  * uses (its key, buffers or files); it cannot cancel the call. */
 typedef void (*mscrypt_progress_cb)(void *arg, uint64_t done, uint64_t total);
