@@ -16,6 +16,25 @@ from setuptools.command.build_ext import build_ext
 ROOT = Path(__file__).resolve().parent
 
 
+def _drop_stale_cmake_cache(build_dir: Path) -> None:
+    """Forget a CMake cache whose recorded tools are gone.
+
+    pip builds in an isolated environment that is deleted afterwards, so a second `pip install .`
+    finds a cache pointing at the previous environment's cmake and ninja.
+    """
+    cache = build_dir / "CMakeCache.txt"
+    if not cache.exists():
+        return
+    for line in cache.read_text(errors="replace").splitlines():
+        for var in ("CMAKE_MAKE_PROGRAM:", "CMAKE_COMMAND:"):
+            if line.startswith(var) and "=" in line:
+                tool = line.split("=", 1)[1].strip()
+                if tool and os.path.isabs(tool) and not os.path.exists(tool):
+                    cache.unlink()
+                    shutil.rmtree(build_dir / "CMakeFiles", ignore_errors=True)
+                    return
+
+
 class CMakeExtension(Extension):
     def __init__(self, name: str) -> None:
         super().__init__(name, sources=[])
@@ -28,6 +47,7 @@ class CMakeBuild(build_ext):
         package_dir = Path(self.get_ext_fullpath(ext.name)).parent.resolve()
         build_dir = Path(self.build_temp).resolve() / "cmake"
         build_dir.mkdir(parents=True, exist_ok=True)
+        _drop_stale_cmake_cache(build_dir)
         args = [
             "-DCMAKE_BUILD_TYPE=Release",
             "-DMSCRYPT_BUILD_PYTHON=ON",
@@ -37,8 +57,9 @@ class CMakeBuild(build_ext):
             f"-DPython3_EXECUTABLE={sys.executable}",
             f"-Dpybind11_DIR={pybind11.get_cmake_dir()}",
         ]
-        if shutil.which("ninja"):
-            args += ["-G", "Ninja"]
+        ninja = shutil.which("ninja")
+        if ninja:
+            args += ["-G", "Ninja", f"-DCMAKE_MAKE_PROGRAM={ninja}"]
         jobs = os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL", str(os.cpu_count() or 2))
         subprocess.run(["cmake", "-S", str(ROOT), "-B", str(build_dir), *args], check=True)
         subprocess.run(["cmake", "--build", str(build_dir), "--target", "_mscrypt", "-j", jobs], check=True)
