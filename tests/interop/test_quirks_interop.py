@@ -1,8 +1,8 @@
 """MindSpore 2.7.1 quirks that matter to users who mix the two libraries, checked on both sides.
 
 Each test records what MindSpore and mscrypt do (MSCRYPT_INTEROP_REPORT, docs/compatibility.md).
-Where mscrypt knowingly differs in a way that breaks a drop-in replacement, the compatibility
-property is an `xfail` (not strict) naming the difference, so it shows in every run's summary.
+Where a difference would break a drop-in replacement, the compatibility property is asserted, so a
+regression shows as a failure.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ def quirks(mindspore, tmp_path_factory):
     d = str(tmp_path_factory.mktemp("quirks"))
     p = lambda n: os.path.join(d, n)  # noqa: E731
     empties = [["a", "float32", [3], 1.5], ["empty_0", "float32", [0], 0], ["empty_2x0", "float32", [2, 0], 0]]
-    mscrypt.save_checkpoint([{"name": n, "data": np.full(tuple(s), f, dtype=t)} for n, t, s, f in empties],
-                            p("mscrypt-empty.ckpt"), enc_key=K16, enc_mode="AES-GCM")
+    with pytest.warns(UserWarning, match="2 empty tensor"):
+        mscrypt.save_checkpoint([{"name": n, "data": np.full(tuple(s), f, dtype=t)} for n, t, s, f in empties],
+                                p("mscrypt-empty.ckpt"), enc_key=K16, enc_mode="AES-GCM")
     mscrypt.save_checkpoint([{"name": "a", "data": np.full((3,), 1.5, np.float32)}], p("mscrypt-crc.ckpt"),
                             crc_check=True)
     tasks = [
@@ -75,27 +76,16 @@ def test_empty_tensors_ms_drops_them(quirks, report):
     assert list(got) == ["a"]
 
 
-def test_empty_tensors_mscrypt_written_ms_view(quirks, report):
-    """mscrypt.save_checkpoint writes empty tensors (as MindSpore's async save does). MindSpore
-    then loads the (0,)-shaped one as a 0-d scalar 0.0 (its loader reads dims == [0] as 'scalar')."""
+def test_empty_tensors_same_view_as_ms_save(quirks, report):
+    """Drop-in property: MindSpore sees the same thing whether MindSpore or mscrypt saved. Both
+    drop 0-byte tensors (mscrypt warns); had mscrypt written them, MindSpore 2.7.1 would load the
+    (0,) one back as a 0-d scalar 0.0 (its loader reads dims == [0] as 'scalar')."""
     d, res = quirks
     r = res["ms-load-mscrypt-empty"]
     assert r["ok"], r
     ents = r["result"]["entries"]
-    seen = {k: v["shape"] for k, v in ents.items()}
     report["quirk:empty:mscrypt-save->ms-load"] = ents
-    assert seen["a"] == [3] and seen["empty_2x0"] == [2, 0]
-    # MindSpore 2.7.1's view of the (0,) tensor: a 0-d Parameter holding 0.0, not an empty tensor.
-    assert seen["empty_0"] == []
-    assert ents["empty_0"]["nbytes"] == 4
-
-
-@pytest.mark.xfail(strict=False, raises=AssertionError, reason="mscrypt.save_checkpoint writes 0-byte tensors that MindSpore's "
-                   "save drops; MindSpore loads a (0,) one back as a 0-d scalar (see docs/compatibility.md)")
-def test_empty_tensors_same_view_as_ms_save(quirks):
-    """Drop-in property: MindSpore sees the same thing whether MindSpore or mscrypt saved."""
-    d, res = quirks
-    assert list(res["ms-load-mscrypt-empty"]["result"]["entries"]) == ["a"]
+    assert {k: v["shape"] for k, v in ents.items()} == {"a": [3]}
 
 
 def test_crc_check_with_key(quirks, report):
@@ -187,9 +177,8 @@ def test_str_key_both_refuse(quirks, report):
         assert isinstance(e, (TypeError, ValueError)), (k, e)
 
 
-@pytest.mark.xfail(strict=False, raises=AssertionError, reason="a str key raises TypeError in mscrypt (MindSpore: ValueError), "
-                   "so `except ValueError` written for MindSpore misses it (see docs/compatibility.md)")
 def test_str_key_is_valueerror_like_ms(quirks):
+    """mscrypt raises ArgumentTypeError: a TypeError and, like MindSpore, a ValueError."""
     import mscrypt
 
     for k, e in _str_key_excs().items():
