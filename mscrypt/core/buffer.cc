@@ -20,15 +20,12 @@ StatusOr<Buffer> Buffer::Allocate(size_t size) {
   // Not zeroed on purpose: callers overwrite every byte.
   void* p = nullptr;
   if (size >= kHugePageSize) {
-    const size_t rounded = (size + kHugePageSize - 1) / kHugePageSize * kHugePageSize;
-    if (rounded >= size && posix_memalign(&p, kHugePageSize, rounded) == 0) {
+    if (posix_memalign(&p, kHugePageSize, size) != 0) p = nullptr;
 #ifdef MADV_HUGEPAGE
-      // Advice only: with THP disabled this fails harmlessly and 4 KiB pages are used.
-      (void)madvise(p, rounded, MADV_HUGEPAGE);
+    // Advice only (with THP disabled it fails harmlessly). Only whole 2 MiB pages are advised: a
+    // huge page over the partly used tail would make up to 2 MiB of never-written memory resident.
+    if (p != nullptr) (void)madvise(p, size / kHugePageSize * kHugePageSize, MADV_HUGEPAGE);
 #endif
-    } else {
-      p = nullptr;
-    }
   } else {
     p = std::malloc(size);
   }
