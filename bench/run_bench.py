@@ -173,7 +173,7 @@ def main():
 
     if any(r["buffer"] == "fresh_thp" for r in results):
         print("## Decrypt output buffer: first touch vs pre-faulted (GB/s)\n")
-        print("*fresh*: `Decrypt()` (new[] of the output, 4 KiB pages faulted on first write); *fresh+THP*: `DecryptInto()` into a fresh `mmap` with `madvise(MADV_HUGEPAGE)`; *warm*: `DecryptInto()` into a pre-faulted buffer.\n")
+        print("*fresh*: `Decrypt()` (allocates the output with `Buffer::Allocate`: 2 MiB-aligned, huge pages advised; new pages are zeroed by the kernel on first write); *fresh+THP*: `DecryptInto()` into a fresh `mmap` with `madvise(MADV_HUGEPAGE)`; *warm*: `DecryptInto()` into a pre-faulted buffer.\n")
         print("| mode | threads | fresh | fresh+THP | warm |")
         print("|---|---|---:|---:|---:|")
         for m in modes:
