@@ -93,6 +93,16 @@ Status CheckModeAndKey(Mode mode, const SecretBytes& key) {
   return Status::Ok();
 }
 
+// CheckReadRequest validates the arguments of every decrypt, verify and size call.
+Status CheckReadRequest(Mode mode, const SecretBytes& key, const Options& options) {
+  MSCRYPT_RETURN_IF_ERROR(CheckOptions(options));
+  MSCRYPT_RETURN_IF_ERROR(CheckModeAndKey(mode, key));
+  if (options.format == Format::kLegacy && mode == Mode::kSm4Cbc) {
+    return InvalidArgumentError("the legacy format (MindSpore 1.3-1.6) has no SM4-CBC; use AES-GCM or AES-CBC");
+  }
+  return Status::Ok();
+}
+
 // ---- Pass 1: the header walk ------------------------------------------------------------------
 
 struct BlockEntry {
@@ -210,7 +220,7 @@ class Scratch {
 };
 
 // OpenEntry decrypts block `e` into `dst` (e.pt_len bytes). `dst == nullptr` verifies only.
-Status OpenEntry(const Source& src, const BlockEntry& e, uint64_t index, Mode mode, Format format,
+Status OpenEntry(const Source& src, const BlockEntry& e, Mode mode, Format format,
                  const SecretBytes& key, uint8_t* dst, Scratch& scratch, int worker) {
   uint8_t header_copy[kMaxHeaderSize];
   const uint8_t* header;
@@ -270,7 +280,7 @@ Status ExecutePlan(const Source& src, const Plan& plan, Mode mode, Format format
     s = ParallelFor(count, workers, [&](size_t j, int worker) {
       const size_t i = begin + j;
       const BlockEntry& e = plan.blocks[i];
-      return AtBlock(OpenEntry(src, e, i, mode, format, key, out ? out + e.pt_offset : nullptr, scratch, worker),
+      return AtBlock(OpenEntry(src, e, mode, format, key, out ? out + e.pt_offset : nullptr, scratch, worker),
                      i, e.offset);
     });
     if (s.ok() && options.progress) {
@@ -285,8 +295,7 @@ Status ExecutePlan(const Source& src, const Plan& plan, Mode mode, Format format
 
 Status DecryptSourceInto(const Source& src, const SecretBytes& key, Mode mode, MutableByteView out,
                          size_t* out_size, const Options& options) {
-  MSCRYPT_RETURN_IF_ERROR(CheckOptions(options));
-  MSCRYPT_RETURN_IF_ERROR(CheckModeAndKey(mode, key));
+  MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));
   MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, &key));
   if (out.size < plan.plaintext_size) {
     return Status(StatusCode::kBufferTooSmall, "output buffer holds " + std::to_string(out.size) +
@@ -296,6 +305,19 @@ Status DecryptSourceInto(const Source& src, const SecretBytes& key, Mode mode, M
   MSCRYPT_RETURN_IF_ERROR(ExecutePlan(src, plan, mode, options.format, key, out.data, options));
   if (out_size != nullptr) *out_size = static_cast<size_t>(plan.plaintext_size);
   return Status::Ok();
+}
+
+StatusOr<uint64_t> DecryptedSourceSize(const Source& src, const SecretBytes& key, Mode mode,
+                                       const Options& options) {
+  MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));
+  MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, &key));
+  return plan.plaintext_size;
+}
+
+Status VerifySource(const Source& src, const SecretBytes& key, Mode mode, const Options& options) {
+  MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));
+  MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, nullptr));
+  return ExecutePlan(src, plan, mode, options.format, key, nullptr, options);
 }
 
 // WipeOnFailure: "on any failure `out` is wiped" (container.h), including failures found before
@@ -308,8 +330,7 @@ Status WipeOnFailure(Status s, MutableByteView out) {
 }
 
 StatusOr<Buffer> DecryptSource(const Source& src, const SecretBytes& key, Mode mode, const Options& options) {
-  MSCRYPT_RETURN_IF_ERROR(CheckOptions(options));
-  MSCRYPT_RETURN_IF_ERROR(CheckModeAndKey(mode, key));
+  MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));
   MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, &key));
   if (plan.plaintext_size > std::numeric_limits<size_t>::max()) {
     return Status(StatusCode::kResourceExhausted, "plaintext does not fit in memory");
@@ -548,11 +569,8 @@ StatusOr<Buffer> Decrypt(ByteView ciphertext, const SecretBytes& key, Mode mode,
 }
 
 StatusOr<uint64_t> DecryptedSize(ByteView ciphertext, const SecretBytes& key, Mode mode, const Options& options) {
-  MSCRYPT_RETURN_IF_ERROR(CheckOptions(options));
-  MSCRYPT_RETURN_IF_ERROR(CheckModeAndKey(mode, key));
   MemorySource src(ciphertext);
-  MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, &key));
-  return plan.plaintext_size;
+  return DecryptedSourceSize(src, key, mode, options);
 }
 
 Status DecryptInto(ByteView ciphertext, const SecretBytes& key, Mode mode, MutableByteView out,
@@ -563,17 +581,14 @@ Status DecryptInto(ByteView ciphertext, const SecretBytes& key, Mode mode, Mutab
 }
 
 Status Verify(ByteView ciphertext, const SecretBytes& key, Mode mode, const Options& options) {
-  MSCRYPT_RETURN_IF_ERROR(CheckOptions(options));
-  MSCRYPT_RETURN_IF_ERROR(CheckModeAndKey(mode, key));
   MemorySource src(ciphertext);
-  MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, nullptr));
-  return ExecutePlan(src, plan, mode, options.format, key, nullptr, options);
+  return VerifySource(src, key, mode, options);
 }
 
 // ---- Files ------------------------------------------------------------------------------------
 
 StatusOr<Buffer> DecryptFile(const std::string& path, const SecretBytes& key, Mode mode, const Options& options) {
-  MSCRYPT_RETURN_IF_ERROR(CheckModeAndKey(mode, key));
+  MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));  // before any I/O
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(path));
   FileSource src(*file);
   return DecryptSource(src, key, mode, options);
@@ -581,12 +596,10 @@ StatusOr<Buffer> DecryptFile(const std::string& path, const SecretBytes& key, Mo
 
 StatusOr<uint64_t> DecryptedFileSize(const std::string& path, const SecretBytes& key, Mode mode,
                                      const Options& options) {
-  MSCRYPT_RETURN_IF_ERROR(CheckOptions(options));
-  MSCRYPT_RETURN_IF_ERROR(CheckModeAndKey(mode, key));
+  MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(path));
   FileSource src(*file);
-  MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, &key));
-  return plan.plaintext_size;
+  return DecryptedSourceSize(src, key, mode, options);
 }
 
 Status DecryptFileInto(const std::string& path, const SecretBytes& key, Mode mode, MutableByteView out,
@@ -605,18 +618,15 @@ Status WriteFileAtomically(const std::string& path, ByteView data) {
 }
 
 Status VerifyFile(const std::string& path, const SecretBytes& key, Mode mode, const Options& options) {
-  MSCRYPT_RETURN_IF_ERROR(CheckOptions(options));
-  MSCRYPT_RETURN_IF_ERROR(CheckModeAndKey(mode, key));
+  MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(path));
   FileSource src(*file);
-  MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, nullptr));
-  return ExecutePlan(src, plan, mode, options.format, key, nullptr, options);
+  return VerifySource(src, key, mode, options);
 }
 
 Status DecryptFileToFile(const std::string& src_path, const std::string& dst, const SecretBytes& key,
                          Mode mode, const Options& options) {
-  MSCRYPT_RETURN_IF_ERROR(CheckOptions(options));
-  MSCRYPT_RETURN_IF_ERROR(CheckModeAndKey(mode, key));
+  MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(src_path));
   FileSource src(*file);
   // Validate the whole structure first (headers only), so a truncated or malformed file fails

@@ -401,6 +401,10 @@ TEST(Legacy, FilesReadWithTheWrongFormat) {
   // MindSpore 1.3-1.6 had no SM4: the legacy format refuses the mode up front.
   EXPECT_STATUS(Decrypt(SealLegacyWithIv(Mode::kAesCbc, key, kIv, pt), MakeKey(key), Mode::kSm4Cbc, legacy).status(),
                 StatusCode::kInvalidArgument);
+  // ... as an argument check, before any block is looked at: an empty input is refused too.
+  EXPECT_STATUS(Decrypt(std::vector<uint8_t>{}, MakeKey(key), Mode::kSm4Cbc, legacy).status(),
+                StatusCode::kInvalidArgument);
+  EXPECT_STATUS(Verify(std::vector<uint8_t>{}, MakeKey(key), Mode::kSm4Cbc, legacy), StatusCode::kInvalidArgument);
   // Current CBC read as legacy: its magic is never legacy.
   Status c = Decrypt(SealWithIv(Mode::kAesCbc, key, kIv, pt), MakeKey(key), Mode::kAesCbc, legacy).status();
   EXPECT_STATUS(c, StatusCode::kWrongMode);

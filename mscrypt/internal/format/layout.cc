@@ -144,9 +144,6 @@ Status ParseBlockFrame(const uint8_t* data, size_t available, uint64_t remaining
   if (available < kMagicSize || remaining < kMagicSize) {
     return Truncated(index, offset, "block magic needs 4 bytes");
   }
-  if (format == Format::kLegacy && mode == Mode::kSm4Cbc) {
-    return InvalidArgumentError("the legacy format (MindSpore 1.3-1.6) has no SM4-CBC; use AES-GCM or AES-CBC");
-  }
   MSCRYPT_RETURN_IF_ERROR(
       CheckMagic(LoadLe32(data), mode, format, index, offset, LooksLegacy(data, available)));
   const bool gcm_layout = format == Format::kCurrent && mode == Mode::kAesGcm;
