@@ -15,8 +15,8 @@
 namespace mscrypt {
 
 using mindir_internal::Annotate;
-using mindir_internal::BaseName;
-using mindir_internal::DirName;
+using internal::BaseName;
+using internal::DirName;
 using mindir_internal::JoinPath;
 using mindir_internal::kMindIRWeightHeaderSize;
 

@@ -51,8 +51,6 @@ Status ValidateLocation(const std::string& location);
 
 // JoinPath: dir + "/" + rel (dir may be empty: rel as-is).
 std::string JoinPath(const std::string& dir, const std::string& rel);
-std::string DirName(const std::string& path);
-std::string BaseName(const std::string& path);
 
 // ModelTooLargeError: kUnsupported (loading) / kInvalidArgument (exporting) for a ModelProto of
 // 2 GiB or more.

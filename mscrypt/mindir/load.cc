@@ -43,7 +43,7 @@ StatusOr<Graph> LoadMindIR(const std::string& path, const MindIRLoadOptions& opt
   opts.mode = options.mode;
   opts.threads = options.threads;
   opts.read_weight_file = options.read_weight_file;
-  opts.weights_dir = options.weights_dir.empty() ? mindir_internal::DirName(path) : options.weights_dir;
+  opts.weights_dir = options.weights_dir.empty() ? internal::DirName(path) : options.weights_dir;
 
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<internal::InputFile> file, internal::InputFile::Open(path));
   const uint64_t size = file->size();

@@ -106,18 +106,6 @@ std::string JoinPath(const std::string& dir, const std::string& rel) {
   return dir + "/" + rel;
 }
 
-std::string DirName(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
-std::string BaseName(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 Status ModelTooLargeError(uint64_t size, bool exporting) {
   const std::string what = "the ModelProto is " + std::to_string(size) +
                            " bytes; protobuf (and MindSpore) cannot handle a message of 2 GiB or more";

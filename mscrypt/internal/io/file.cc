@@ -11,7 +11,6 @@
 #include <vector>
 
 namespace mscrypt::internal {
-namespace {
 
 std::string DirName(const std::string& path) {
   const size_t slash = path.find_last_of('/');
@@ -24,6 +23,8 @@ std::string BaseName(const std::string& path) {
   const size_t slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
+
+namespace {
 
 // CurrentUmask reads the umask without changing it (umask(2) can only swap it, which races with
 // other threads creating files). Falls back to the conservative 077.

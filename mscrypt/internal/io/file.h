@@ -56,6 +56,11 @@ class AtomicFile {
   bool committed_ = false;
 };
 
+// DirName: the directory part of `path` ("." without a slash, "/" for a top-level file).
+std::string DirName(const std::string& path);
+// BaseName: the part of `path` after its last slash.
+std::string BaseName(const std::string& path);
+
 // ErrnoMessage: "<what> '<path>': <strerror>" plus a hint for the common errno values.
 std::string ErrnoMessage(const std::string& what, const std::string& path, int err);
 
