@@ -229,12 +229,15 @@ def save_checkpoint(save_obj: Any, ckpt_file_name: PathLike, enc_key: Optional[B
     # MindSpore's synchronous save writes no message for a 0-byte tensor (its chunk loop never
     # runs), and its loader would read a written (0,) tensor back as a 0-d scalar: drop them as it
     # does, but say so.
-    empty = [e[0] for e in entries if e[1] != "str" and len(e[3]) == 0]
+    kept, empty = [], []
+    for e in entries:
+        (empty if e[1] != "str" and len(e[3]) == 0 else kept).append(e)
     if empty:
-        shown = ", ".join(repr(n) for n in empty[:5]) + (", ..." if len(empty) > 5 else "")
-        warnings.warn(f"save_checkpoint: {len(empty)} empty tensor(s) not written, as MindSpore's "
+        names = [e[0] for e in empty]
+        shown = ", ".join(repr(n) for n in names[:5]) + (", ..." if len(names) > 5 else "")
+        warnings.warn(f"save_checkpoint: {len(names)} empty tensor(s) not written, as MindSpore's "
                       f"save_checkpoint does: {shown}", UserWarning, stacklevel=2)
-        entries = [e for e in entries if not (e[1] != "str" and len(e[3]) == 0)]
+    entries = kept
     _mscrypt.checkpoint_save(path, entries, enc_key, enc_mode, crc_check, threads, _SLICE_SIZE)
 
 

@@ -29,11 +29,11 @@ const char* ExceptionClassName(StatusCode code) {
 
 }  // namespace
 
-void ThrowIfError(const Status& status) {
-  if (status.ok()) return;
+// RaiseAs raises the mscrypt._errors class `class_name` for `status`, with its code and, when
+// the error concerns one block, its position.
+[[noreturn]] void RaiseAs(const char* class_name, const Status& status) {
   py::gil_scoped_acquire gil;
-  py::object errors = py::module_::import("mscrypt._errors");
-  py::object cls = errors.attr(ExceptionClassName(status.code()));
+  py::object cls = py::module_::import("mscrypt._errors").attr(class_name);
   py::object exc = cls(py::str(status.message()));
   exc.attr("code") = static_cast<int>(status.code());
   if (status.block_index() >= 0) {
@@ -44,6 +44,10 @@ void ThrowIfError(const Status& status) {
   throw py::error_already_set();
 }
 
+void ThrowIfError(const Status& status) {
+  if (!status.ok()) RaiseAs(ExceptionClassName(status.code()), status);
+}
+
 ReadOnlyBuffer::ReadOnlyBuffer(const py::handle& obj, const char* arg_name) {
   if (PyUnicode_Check(obj.ptr())) {
     throw py::type_error(std::string(arg_name) + " must be bytes-like (bytes, bytearray, memoryview), not str");
@@ -51,7 +55,7 @@ ReadOnlyBuffer::ReadOnlyBuffer(const py::handle& obj, const char* arg_name) {
   if (PyObject_GetBuffer(obj.ptr(), &view_, PyBUF_C_CONTIGUOUS) != 0) {
     PyErr_Clear();
     throw py::type_error(std::string(arg_name) + " must be a C-contiguous bytes-like object, not " +
-                         std::string(py::str(obj.get_type().attr("__name__"))));
+                         std::string(py::str(py::type::handle_of(obj).attr("__name__"))));
   }
 }
 
@@ -60,18 +64,14 @@ ReadOnlyBuffer::~ReadOnlyBuffer() { PyBuffer_Release(&view_); }
 // ThrowArgumentTypeError raises mscrypt.ArgumentTypeError: a TypeError that is also a ValueError,
 // as MindSpore raises ValueError for a key of the wrong type.
 [[noreturn]] void ThrowArgumentTypeError(const std::string& message) {
-  py::object cls = py::module_::import("mscrypt._errors").attr("ArgumentTypeError");
-  py::object exc = cls(py::str(message));
-  exc.attr("code") = static_cast<int>(StatusCode::kInvalidArgument);
-  PyErr_SetObject(cls.ptr(), exc.ptr());
-  throw py::error_already_set();
+  RaiseAs("ArgumentTypeError", InvalidArgumentError(message));
 }
 
 SecretBytes KeyFromPython(const py::handle& key, const char* arg_name) {
   if (key.is_none()) ThrowArgumentTypeError(std::string(arg_name) + " is required (bytes-like)");
   if (PyUnicode_Check(key.ptr()) || !PyObject_CheckBuffer(key.ptr())) {
     ThrowArgumentTypeError(std::string(arg_name) + " must be bytes-like (bytes, bytearray, memoryview), not " +
-                           std::string(py::str(key.get_type().attr("__name__"))));
+                           std::string(py::str(py::type::handle_of(key).attr("__name__"))));
   }
   ReadOnlyBuffer buf(key, arg_name);
   return SecretBytes(buf.view().data, buf.view().size);
