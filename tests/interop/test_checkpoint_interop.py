@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import msinterop_data as D
+import refusals
 
 COMBO_IDS = [D.combo_id(m, k) for m, k in D.COMBOS]
 
@@ -125,48 +126,17 @@ def test_same_blocks_as_ms_big(ms_written, mscrypt_written, mode, klen):
 # (5) wrong key / wrong mode: both sides refuse the same files
 # ------------------------------------------------------------------------------------------------
 
-def _targets(writer):
-    return [pytest.param(writer, mode, klen, id="%s-%s" % (writer, D.combo_id(mode, klen)))
-            for mode, klen in D.COMBOS]
-
-
-def _both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen, what):
+def _both_refuse(*args):
     import mscrypt
 
-    cid = D.combo_id(mode, klen)
-    written = ms_written if writer == "mindspore" else mscrypt_written
-    w = written["ckpt:" + cid]
-    assert w["ok"], "the %s-written file is missing: %s" % (writer, w.get("msg"))
-    path = w["result"]["path"]
-    if what == "wrongkey":
-        key, dmode = D.wrong_key_for(mode, klen), mode
-    else:
-        key, dmode = D.key_for(mode, klen), D.WRONG_MODE[mode]
-    with pytest.raises(mscrypt.Error) as ei:
-        mscrypt.load_checkpoint(path, dec_key=key, dec_mode=dmode)
-    ms = ms_read["%s:%s:ckpt:%s" % (what, writer, cid)]
-    report["%s:%s:ckpt:%s" % (what, writer, cid)] = {
-        "mscrypt": type(ei.value).__name__, "mscrypt_msg": str(ei.value)[:300],
-        "mindspore": ms.get("exc"), "mindspore_msg": ms.get("msg"), "mindspore_cause": ms.get("cause")}
-    assert not ms["ok"], "MindSpore load_checkpoint accepted %s with the %s" % (path, what)
-    assert ms["exc"] == "builtins.ValueError", ms
-    # Both are ValueErrors: code written for MindSpore's exception keeps working.
-    assert isinstance(ei.value, ValueError)
-    if what == "wrongmode":
-        assert isinstance(ei.value, mscrypt.WrongModeError), type(ei.value)
-    else:
-        # GCM: tag. CBC/SM4: padding -- with probability ~1/256 a wrong key passes the padding
-        # check and the garbage then fails to parse, hence FormatError rather than
-        # AuthenticationError for CBC.
-        expected = mscrypt.AuthenticationError if mode == "AES-GCM" else mscrypt.FormatError
-        assert isinstance(ei.value, expected), type(ei.value)
+    refusals.both_refuse("ckpt", mscrypt.load_checkpoint, "MindSpore load_checkpoint", "builtins.ValueError", *args)
 
 
-@pytest.mark.parametrize("writer,mode,klen", _targets("mindspore") + _targets("mscrypt"))
+@pytest.mark.parametrize("writer,mode,klen", refusals.targets("mindspore") + refusals.targets("mscrypt"))
 def test_wrong_key_both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen):
     _both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen, "wrongkey")
 
 
-@pytest.mark.parametrize("writer,mode,klen", _targets("mindspore") + _targets("mscrypt"))
+@pytest.mark.parametrize("writer,mode,klen", refusals.targets("mindspore") + refusals.targets("mscrypt"))
 def test_wrong_mode_both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen):
     _both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen, "wrongmode")

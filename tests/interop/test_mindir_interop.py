@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import msinterop_data as D
+import refusals
 
 COMBO_IDS = [D.combo_id(m, k) for m, k in D.COMBOS]
 
@@ -191,44 +192,17 @@ def test_callable_key_with_nul(ms_written, ms_read, report):
 # (5) wrong key / wrong mode: both sides refuse the same MindIR files
 # ------------------------------------------------------------------------------------------------
 
-def _targets(writer):
-    return [pytest.param(writer, mode, klen, id="%s-%s" % (writer, D.combo_id(mode, klen)))
-            for mode, klen in D.COMBOS]
-
-
-def _both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen, what):
+def _both_refuse(*args):
     import mscrypt
 
-    cid = D.combo_id(mode, klen)
-    written = ms_written if writer == "mindspore" else mscrypt_written
-    w = written["mindir:" + cid]
-    assert w["ok"], "the %s-written file is missing: %s" % (writer, w.get("msg"))
-    path = w["result"]["path"]
-    if what == "wrongkey":
-        key, dmode = D.wrong_key_for(mode, klen), mode
-    else:
-        key, dmode = D.key_for(mode, klen), D.WRONG_MODE[mode]
-    with pytest.raises(mscrypt.Error) as ei:
-        mscrypt.load_mindir(path, dec_key=key, dec_mode=dmode)
-    ms = ms_read["%s:%s:mindir:%s" % (what, writer, cid)]
-    report["%s:%s:mindir:%s" % (what, writer, cid)] = {
-        "mscrypt": type(ei.value).__name__, "mscrypt_msg": str(ei.value)[:300],
-        "mindspore": ms.get("exc"), "mindspore_msg": ms.get("msg")}
-    assert not ms["ok"], "mindspore.load accepted %s with the %s" % (path, what)
-    assert ms["exc"] == "builtins.RuntimeError", ms
-    assert isinstance(ei.value, ValueError)
-    if what == "wrongmode":
-        assert isinstance(ei.value, mscrypt.WrongModeError), type(ei.value)
-    else:
-        expected = mscrypt.AuthenticationError if mode == "AES-GCM" else mscrypt.FormatError
-        assert isinstance(ei.value, expected), type(ei.value)
+    refusals.both_refuse("mindir", mscrypt.load_mindir, "mindspore.load", "builtins.RuntimeError", *args)
 
 
-@pytest.mark.parametrize("writer,mode,klen", _targets("mindspore") + _targets("mscrypt"))
+@pytest.mark.parametrize("writer,mode,klen", refusals.targets("mindspore") + refusals.targets("mscrypt"))
 def test_wrong_key_both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen):
     _both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen, "wrongkey")
 
 
-@pytest.mark.parametrize("writer,mode,klen", _targets("mindspore") + _targets("mscrypt"))
+@pytest.mark.parametrize("writer,mode,klen", refusals.targets("mindspore") + refusals.targets("mscrypt"))
 def test_wrong_mode_both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen):
     _both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen, "wrongmode")
