@@ -730,9 +730,8 @@ int CmdCkptList(Args& args) {
   }
   std::string hint;
   if (s == MSCRYPT_ERR_MALFORMED && k.key && k.mode != MSCRYPT_MODE_AES_GCM) {
-    // CBC is not authenticated: a wrong key passes the padding check about once in 256 tries.
-    hint = std::string("the file is damaged, or the key is wrong (") + mscrypt_mode_name(k.mode) +
-           " is not authenticated, so a wrong key can decrypt to garbage)";
+    // The library's message already says that CBC is not authenticated.
+    hint = "the file is damaged, or the key is wrong";
   }
   Check(s, what, Subject::kCheckpoint, hint);
   std::unique_ptr<mscrypt_ckpt, CkptDeleter> ckpt(raw);

@@ -9,6 +9,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "checkpoint/wire.h"
@@ -479,7 +480,18 @@ StatusOr<CheckpointFile> ReadCheckpointFile(const std::string& path, const Secre
   }
   CheckpointParseOptions parse;
   parse.crc_check = options.crc_check;
-  MSCRYPT_ASSIGN_OR_RETURN(file.index, ParseCheckpoint(file.plaintext.view(), parse));
+  StatusOr<CheckpointIndex> index = ParseCheckpoint(file.plaintext.view(), parse);
+  if (!index.ok()) {
+    // CBC is unauthenticated: a wrong key passes the padding check about once in 256 tries per
+    // block and only shows up here, so say so (docs/format.md section 6).
+    if (key != nullptr && mode != Mode::kAesGcm && index.status().code() == StatusCode::kMalformed) {
+      return Status(StatusCode::kMalformed, index.status().message() + " (" + ModeName(mode) +
+                                                " is not authenticated: a wrong key can pass decryption and"
+                                                " produce garbage; check the key)");
+    }
+    return index.status();
+  }
+  file.index = std::move(*index);
   return file;
 }
 

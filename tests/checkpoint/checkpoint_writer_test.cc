@@ -77,6 +77,43 @@ TEST(CheckpointWriter, EncryptedRoundTripAllModes) {
   }
 }
 
+// A wrong CBC key that passes the padding check (it happens ~1 time in 256) yields garbage, which
+// the parser refuses; the message must then point at the key, not only at the parse position.
+TEST(CheckpointWriter, WrongCbcKeyPassingThePaddingIsMalformedWithAKeyHint) {
+  TempDir dir;
+  const std::vector<Tensor> tensors = SomeTensors();
+  for (Mode mode : {Mode::kAesCbc, Mode::kSm4Cbc}) {
+    if (!IsModeAvailable(mode)) continue;
+    SecretBytes key = TestKey(16);
+    const std::string path = dir.File("cbc.ckpt");
+    CK_ASSERT_OK(WriteCheckpoint(path, tensors, &key, mode));
+    const std::string bytes = ReadFile(path);
+    // Search, deterministically for this file, a wrong key whose padding check passes.
+    std::vector<uint8_t> wrong_bytes(16, 0x42);
+    bool found = false;
+    for (int i = 0; i < (1 << 16) && !found; ++i) {
+      wrong_bytes[0] = static_cast<uint8_t>(i);
+      wrong_bytes[1] = static_cast<uint8_t>(i >> 8);
+      found = Decrypt(View(bytes), SecretBytes(wrong_bytes.data(), wrong_bytes.size()), mode).ok();
+    }
+    ASSERT_TRUE(found);
+    SecretBytes wrong(wrong_bytes.data(), wrong_bytes.size());
+    auto f = ReadCheckpointFile(path, &wrong, mode);
+    CK_EXPECT_CODE(f, StatusCode::kMalformed);
+    EXPECT_NE(f.status().message().find("is not authenticated: a wrong key can pass decryption"), std::string::npos)
+        << f.status().message();
+  }
+  // GCM authenticates, so a parse failure there is a real format problem: no key hint.
+  SecretBytes key = TestKey(16);
+  StatusOr<Buffer> garbage = Encrypt(View(std::string("\xFF\xFF not a checkpoint")), key, Mode::kAesGcm);
+  ASSERT_TRUE(garbage.ok());
+  ckpt_test::WriteFile(dir.File("gcm.ckpt"),
+                       std::string(reinterpret_cast<const char*>(garbage->data()), garbage->size()));
+  auto g = ReadCheckpointFile(dir.File("gcm.ckpt"), &key, Mode::kAesGcm);
+  CK_EXPECT_CODE(g, StatusCode::kMalformed);
+  EXPECT_EQ(g.status().message().find("not authenticated"), std::string::npos) << g.status().message();
+}
+
 TEST(CheckpointWriter, SlicingWithSmallSliceSize) {
   TempDir dir;
   CheckpointWriteOptions o;
