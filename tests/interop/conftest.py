@@ -36,6 +36,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 import msinterop_data as D  # noqa: E402
+import refusals  # noqa: E402
 
 MS_VERSION = "2.7.1"
 WORKER = os.path.join(HERE, "ms_worker.py")
@@ -309,7 +310,10 @@ def ms_read(mindspore, ms_written, mscrypt_written):
     for target, kind, path, mode, klen in error_targets(ms_written, mscrypt_written):
         op = "load_ckpt" if kind == "ckpt" else "load_mindir_run"
         tasks.append({"id": "wrongkey:" + target, "op": op, "path": path, "mode": mode,
-                      "key": D.wrong_key_for(mode, klen).hex()})
+                      "key": refusals.wrong_key(path, mode, klen).hex()})
+        if (mode, klen) in refusals.PADOK_COMBOS:
+            tasks.append({"id": "wrongkey-padok:" + target, "op": op, "path": path, "mode": mode,
+                          "key": refusals.wrong_key(path, mode, klen, padding_passes=True).hex()})
         tasks.append({"id": "wrongmode:" + target, "op": op, "path": path, "mode": D.WRONG_MODE[mode],
                       "key": D.key_for(mode, klen).hex()})
     return mindspore.run(tasks, "ms-read")

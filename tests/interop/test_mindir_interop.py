@@ -203,6 +203,12 @@ def test_wrong_key_both_refuse(ms_written, mscrypt_written, ms_read, report, wri
     _both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen, "wrongkey")
 
 
+@pytest.mark.parametrize("writer,mode,klen", refusals.targets("mindspore", refusals.PADOK_COMBOS)
+                         + refusals.targets("mscrypt", refusals.PADOK_COMBOS))
+def test_wrong_key_passing_padding_both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen):
+    _both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen, "wrongkey-padok")
+
+
 @pytest.mark.parametrize("writer,mode,klen", refusals.targets("mindspore") + refusals.targets("mscrypt"))
 def test_wrong_mode_both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen):
     _both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen, "wrongmode")
