@@ -258,6 +258,14 @@ mscrypt_status CheckKeyAndMode(const mscrypt_key* key, mscrypt_mode mode) {
   return MSCRYPT_OK;
 }
 
+// CheckKeyedCall: the options, then the key and mode; every keyed entry point makes these checks
+// after its own pointer checks and before touching data.
+mscrypt_status CheckKeyedCall(const mscrypt_key* key, mscrypt_mode mode, const mscrypt_options* opts,
+                              mscrypt::Options* out) {
+  const mscrypt_status s = ToOptions(opts, out);
+  return s != MSCRYPT_OK ? s : CheckKeyAndMode(key, mode);
+}
+
 bool BadInput(const void* in, size_t in_len) { return in == nullptr && in_len != 0; }
 
 #define MSCRYPT_C_RETURN_IF_ERROR(expr)       \
@@ -517,8 +525,7 @@ mscrypt_status mscrypt_encrypt(const mscrypt_key* key, uint8_t* out, size_t* out
     OutputGuard guard(out, out_len, max_out_len);
     if (BadInput(in, in_len)) return InvalidArg("in is NULL but in_len is not 0");
     mscrypt::Options o;
-    MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
-    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyedCall(key, mode, opts, &o));
     mscrypt::StatusOr<uint64_t> need = mscrypt::EncryptedSize(ToMode(mode), in_len);
     if (!need.ok()) return Report(need.status());
     if (*need > max_out_len) return guard.TooSmall(*need);
@@ -538,8 +545,7 @@ mscrypt_status mscrypt_decrypted_size(const mscrypt_key* key, uint64_t* out_size
     *out_size = 0;
     if (BadInput(in, in_len)) return InvalidArg("in is NULL but in_len is not 0");
     mscrypt::Options o;
-    MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
-    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyedCall(key, mode, opts, &o));
     mscrypt::StatusOr<uint64_t> n = mscrypt::DecryptedSize(ByteView(in, in_len), key->bytes, ToMode(mode), o);
     if (!n.ok()) return Report(n.status());
     *out_size = *n;
@@ -573,8 +579,7 @@ mscrypt_status mscrypt_decrypt(const mscrypt_key* key, uint8_t* out, size_t* out
     OutputGuard guard(out, out_len, max_out_len);
     if (BadInput(in, in_len)) return InvalidArg("in is NULL but in_len is not 0");
     mscrypt::Options o;
-    MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
-    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyedCall(key, mode, opts, &o));
     return DecryptViewInto(key, ByteView(in, in_len), mode, o, out, out_len, max_out_len, guard);
   });
 }
@@ -584,8 +589,7 @@ mscrypt_status mscrypt_verify(const mscrypt_key* key, mscrypt_mode mode, const u
   return Guard([&] {
     if (BadInput(in, in_len)) return InvalidArg("in is NULL but in_len is not 0");
     mscrypt::Options o;
-    MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
-    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyedCall(key, mode, opts, &o));
     return Report(mscrypt::Verify(ByteView(in, in_len), key->bytes, ToMode(mode), o));
   });
 }
@@ -609,8 +613,7 @@ mscrypt_status mscrypt_encrypt_file(const mscrypt_key* key, mscrypt_mode mode, c
     MSCRYPT_C_RETURN_IF_ERROR(CheckPath(src_path, "source path"));
     MSCRYPT_C_RETURN_IF_ERROR(CheckPath(dst_path, "destination path"));
     mscrypt::Options o;
-    MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
-    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyedCall(key, mode, opts, &o));
     return Report(mscrypt::EncryptFileToFile(src_path, dst_path, key->bytes, ToMode(mode), o));
   });
 }
@@ -621,8 +624,7 @@ mscrypt_status mscrypt_encrypt_to_file(const mscrypt_key* key, mscrypt_mode mode
     MSCRYPT_C_RETURN_IF_ERROR(CheckPath(dst_path, "destination path"));
     if (BadInput(in, in_len)) return InvalidArg("in is NULL but in_len is not 0");
     mscrypt::Options o;
-    MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
-    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyedCall(key, mode, opts, &o));
     return Report(mscrypt::EncryptToFile(ByteView(in, in_len), dst_path, key->bytes, ToMode(mode), o));
   });
 }
@@ -633,8 +635,7 @@ mscrypt_status mscrypt_decrypt_file(const mscrypt_key* key, mscrypt_mode mode, c
     MSCRYPT_C_RETURN_IF_ERROR(CheckPath(src_path, "source path"));
     MSCRYPT_C_RETURN_IF_ERROR(CheckPath(dst_path, "destination path"));
     mscrypt::Options o;
-    MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
-    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyedCall(key, mode, opts, &o));
     return Report(mscrypt::DecryptFileToFile(src_path, dst_path, key->bytes, ToMode(mode), o));
   });
 }
@@ -644,8 +645,7 @@ mscrypt_status mscrypt_verify_file(const mscrypt_key* key, mscrypt_mode mode, co
   return Guard([&] {
     MSCRYPT_C_RETURN_IF_ERROR(CheckPath(path, "path"));
     mscrypt::Options o;
-    MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
-    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyedCall(key, mode, opts, &o));
     return Report(mscrypt::VerifyFile(path, key->bytes, ToMode(mode), o));
   });
 }
@@ -657,8 +657,7 @@ mscrypt_status mscrypt_decrypt_file_alloc(const mscrypt_key* key, mscrypt_buffer
     *out = nullptr;
     MSCRYPT_C_RETURN_IF_ERROR(CheckPath(path, "path"));
     mscrypt::Options o;
-    MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
-    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyedCall(key, mode, opts, &o));
     std::unique_ptr<mscrypt_buffer> buf(new mscrypt_buffer());
     mscrypt::StatusOr<mscrypt::Buffer> plain = mscrypt::DecryptFile(path, key->bytes, ToMode(mode), o);
     if (!plain.ok()) return Report(plain.status());
@@ -675,8 +674,7 @@ mscrypt_status mscrypt_decrypted_file_size(const mscrypt_key* key, uint64_t* out
     *out_size = 0;
     MSCRYPT_C_RETURN_IF_ERROR(CheckPath(path, "path"));
     mscrypt::Options o;
-    MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
-    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyedCall(key, mode, opts, &o));
     mscrypt::StatusOr<uint64_t> n = mscrypt::DecryptedFileSize(path, key->bytes, ToMode(mode), o);
     if (!n.ok()) return Report(n.status());
     *out_size = *n;
@@ -692,8 +690,7 @@ mscrypt_status mscrypt_decrypt_file_into(const mscrypt_key* key, uint8_t* out, s
     OutputGuard guard(out, out_len, max_out_len);
     MSCRYPT_C_RETURN_IF_ERROR(CheckPath(path, "path"));
     mscrypt::Options o;
-    MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
-    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyedCall(key, mode, opts, &o));
     size_t n = 0;
     const Status s = mscrypt::DecryptFileInto(path, key->bytes, ToMode(mode), MutableByteView(out, max_out_len), &n, o);
     if (s.code() == StatusCode::kBufferTooSmall) {
@@ -720,8 +717,7 @@ mscrypt_status mscrypt_file_writer_new(mscrypt_file_writer** out_writer, const m
     *out_writer = nullptr;
     MSCRYPT_C_RETURN_IF_ERROR(CheckPath(dst_path, "destination path"));
     mscrypt::Options o;
-    MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, &o));
-    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(key, mode));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyedCall(key, mode, opts, &o));
     auto w = mscrypt::EncryptingFileWriter::Create(dst_path, key->bytes, ToMode(mode), o);
     if (!w.ok()) return Report(w.status());
     std::unique_ptr<mscrypt_file_writer> handle(new mscrypt_file_writer());
