@@ -16,9 +16,15 @@ import msinterop_data as D
 PADOK_COMBOS = [("AES-CBC", 16), ("SM4-CBC", 16)]
 
 
-def targets(writer, combos=None):
-    return [pytest.param(writer, mode, klen, id="%s-%s" % (writer, D.combo_id(mode, klen)))
-            for mode, klen in (combos or D.COMBOS)]
+def cases():
+    """Parameters (what, writer, mode, klen) of the test_both_refuse tests, ids like
+    "wrongkey-mindspore-AES-GCM-16"."""
+    out = []
+    for what, combos in (("wrongkey", D.COMBOS), ("wrongkey-padok", PADOK_COMBOS), ("wrongmode", D.COMBOS)):
+        for writer in ("mindspore", "mscrypt"):
+            out += [pytest.param(what, writer, mode, klen, id="%s-%s-%s" % (what, writer, D.combo_id(mode, klen)))
+                    for mode, klen in combos]
+    return out
 
 
 def _cbc_paddings_valid(path, mode, key):
@@ -65,7 +71,7 @@ def wrong_key(path, mode, klen, padding_passes=False):
 
 
 def both_refuse(kind, load, ms_call, ms_exc, ms_written, mscrypt_written, ms_read, report,
-                writer, mode, klen, what):
+                what, writer, mode, klen):
     """`kind` is "ckpt" or "mindir", `load` mscrypt's loader, `ms_exc` the exception MindSpore's
     `ms_call` raises; `what` is "wrongkey", "wrongkey-padok" or "wrongmode"."""
     import mscrypt

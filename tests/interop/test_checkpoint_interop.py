@@ -126,23 +126,9 @@ def test_same_blocks_as_ms_big(ms_written, mscrypt_written, mode, klen):
 # (5) wrong key / wrong mode: both sides refuse the same files
 # ------------------------------------------------------------------------------------------------
 
-def _both_refuse(*args):
+@pytest.mark.parametrize("what,writer,mode,klen", refusals.cases())
+def test_both_refuse(ms_written, mscrypt_written, ms_read, report, what, writer, mode, klen):
     import mscrypt
 
-    refusals.both_refuse("ckpt", mscrypt.load_checkpoint, "MindSpore load_checkpoint", "builtins.ValueError", *args)
-
-
-@pytest.mark.parametrize("writer,mode,klen", refusals.targets("mindspore") + refusals.targets("mscrypt"))
-def test_wrong_key_both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen):
-    _both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen, "wrongkey")
-
-
-@pytest.mark.parametrize("writer,mode,klen", refusals.targets("mindspore", refusals.PADOK_COMBOS)
-                         + refusals.targets("mscrypt", refusals.PADOK_COMBOS))
-def test_wrong_key_passing_padding_both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen):
-    _both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen, "wrongkey-padok")
-
-
-@pytest.mark.parametrize("writer,mode,klen", refusals.targets("mindspore") + refusals.targets("mscrypt"))
-def test_wrong_mode_both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen):
-    _both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen, "wrongmode")
+    refusals.both_refuse("ckpt", mscrypt.load_checkpoint, "MindSpore load_checkpoint", "builtins.ValueError",
+                         ms_written, mscrypt_written, ms_read, report, what, writer, mode, klen)

@@ -192,23 +192,9 @@ def test_callable_key_with_nul(ms_written, ms_read, report):
 # (5) wrong key / wrong mode: both sides refuse the same MindIR files
 # ------------------------------------------------------------------------------------------------
 
-def _both_refuse(*args):
+@pytest.mark.parametrize("what,writer,mode,klen", refusals.cases())
+def test_both_refuse(ms_written, mscrypt_written, ms_read, report, what, writer, mode, klen):
     import mscrypt
 
-    refusals.both_refuse("mindir", mscrypt.load_mindir, "mindspore.load", "builtins.RuntimeError", *args)
-
-
-@pytest.mark.parametrize("writer,mode,klen", refusals.targets("mindspore") + refusals.targets("mscrypt"))
-def test_wrong_key_both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen):
-    _both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen, "wrongkey")
-
-
-@pytest.mark.parametrize("writer,mode,klen", refusals.targets("mindspore", refusals.PADOK_COMBOS)
-                         + refusals.targets("mscrypt", refusals.PADOK_COMBOS))
-def test_wrong_key_passing_padding_both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen):
-    _both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen, "wrongkey-padok")
-
-
-@pytest.mark.parametrize("writer,mode,klen", refusals.targets("mindspore") + refusals.targets("mscrypt"))
-def test_wrong_mode_both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen):
-    _both_refuse(ms_written, mscrypt_written, ms_read, report, writer, mode, klen, "wrongmode")
+    refusals.both_refuse("mindir", mscrypt.load_mindir, "mindspore.load", "builtins.RuntimeError",
+                         ms_written, mscrypt_written, ms_read, report, what, writer, mode, klen)
