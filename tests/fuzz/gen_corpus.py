@@ -23,6 +23,8 @@ from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+import corpus_sync
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "corpus")
 
@@ -220,31 +222,7 @@ def write_all(check):
             del wanted[key]
         else:
             seen[data] = key
-    for (target, name), data in wanted.items():
-        assert len(data) < 4096, (target, name, len(data))
-    differ = []
-    for target in ("decrypt_fuzzer", "inspect_fuzzer", "roundtrip_fuzzer"):
-        d = os.path.join(CORPUS, target)
-        os.makedirs(d, exist_ok=True)
-        for f in os.listdir(d):
-            if not f.startswith("regress_") and (target, f) not in wanted:
-                differ.append(os.path.join(d, f))
-                if not check:
-                    os.remove(os.path.join(d, f))
-    for (target, name), data in sorted(wanted.items()):
-        path = os.path.join(CORPUS, target, name)
-        old = open(path, "rb").read() if os.path.exists(path) else None
-        if old != data:
-            differ.append(path)
-            if not check:
-                with open(path, "wb") as f:
-                    f.write(data)
-    total = sum(len(v) for v in wanted.values())
-    print(f"{len(wanted)} seeds, {total} bytes", file=sys.stderr)
-    if check and differ:
-        print("corpus out of date:\n  " + "\n  ".join(differ), file=sys.stderr)
-        return 1
-    return 0
+    return corpus_sync.sync(CORPUS, ("decrypt_fuzzer", "inspect_fuzzer", "roundtrip_fuzzer"), wanted, check, max_seed=4096)
 
 
 if __name__ == "__main__":

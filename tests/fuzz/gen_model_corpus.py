@@ -21,6 +21,8 @@ import struct
 import sys
 import zlib
 
+import corpus_sync
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "corpus")
 GOLDEN = os.path.join(HERE, "..", "golden", "mindspore")
@@ -310,31 +312,7 @@ def write_all(check):
     for name, data in mindir_seeds():
         assert ("mindir_fuzzer", name) not in wanted, name
         wanted[("mindir_fuzzer", name)] = data
-    for (target, name), data in wanted.items():
-        assert len(data) < MAX_SEED, (target, name, len(data))
-    differ = []
-    for target in TARGETS:
-        d = os.path.join(CORPUS, target)
-        os.makedirs(d, exist_ok=True)
-        for f in os.listdir(d):
-            if not f.startswith("regress_") and (target, f) not in wanted:
-                differ.append(os.path.join(d, f))
-                if not check:
-                    os.remove(os.path.join(d, f))
-    for (target, name), data in sorted(wanted.items()):
-        path = os.path.join(CORPUS, target, name)
-        old = open(path, "rb").read() if os.path.exists(path) else None
-        if old != data:
-            differ.append(path)
-            if not check:
-                with open(path, "wb") as f:
-                    f.write(data)
-    total = sum(len(v) for v in wanted.values())
-    print(f"{len(wanted)} seeds, {total} bytes", file=sys.stderr)
-    if check and differ:
-        print("corpus out of date:\n  " + "\n  ".join(differ), file=sys.stderr)
-        return 1
-    return 0
+    return corpus_sync.sync(CORPUS, TARGETS, wanted, check, max_seed=MAX_SEED)
 
 
 if __name__ == "__main__":
