@@ -3,23 +3,15 @@
 // This file converts arguments, maps Status to mscrypt_status and keeps the thread-local error
 // detail; behaviour lives in the core, the checkpoint layer (checkpoint.h) and the MindIR layer
 // (mindir.h). It includes public headers only (never internal/), so the C API cannot do anything
-// a C++ user cannot. One small piece of I/O lives here because the public C++ API has no
-// equivalent: reading a whole file for the custom-cipher callbacks, into wiping storage.
+// a C++ user cannot.
 #include "mscrypt/mscrypt.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstddef>
-#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <memory>
 #include <new>
 #include <optional>
-#include <random>
 #include <string>
 #include <utility>
 
@@ -316,69 +308,6 @@ mscrypt_status CheckPath(const char* path, const char* what) {
   return MSCRYPT_OK;
 }
 
-// ---- Small POSIX helpers (no public C++ equivalent yet) -----------------------------------------
-
-std::string ErrnoText(const std::string& what, const std::string& path, int err) {
-  std::string msg = what + " '" + path + "': " + std::strerror(err);
-  if (err == ENOENT) msg += " (check the path)";
-  if (err == EACCES || err == EPERM) msg += " (check the file and directory permissions)";
-  if (err == ENOSPC) msg += " (free some disk space)";
-  if (err == EISDIR) msg += " (a file path is needed, not a directory)";
-  return msg;
-}
-
-// OpenRegular opens `path` read-only and checks that it is a regular file.
-Status OpenRegular(const std::string& path, int* fd_out, uint64_t* size_out) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return mscrypt::IoError(ErrnoText("cannot open", path, errno));
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return mscrypt::IoError(ErrnoText("cannot stat", path, err));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    if (S_ISDIR(st.st_mode)) return mscrypt::IoError(ErrnoText("cannot read", path, EISDIR));
-    return mscrypt::IoError("cannot read '" + path + "': not a regular file");
-  }
-  *fd_out = fd;
-  *size_out = static_cast<uint64_t>(st.st_size);
-  return Status::Ok();
-}
-
-// ReadWholeFile reads `path` into `out` (wiping storage: it may be plaintext).
-Status ReadWholeFile(const std::string& path, WipingBytes* out) {
-  int fd = -1;
-  uint64_t size = 0;
-  MSCRYPT_RETURN_IF_ERROR(OpenRegular(path, &fd, &size));
-  if (size > std::numeric_limits<size_t>::max() / 2 || !out->Reserve(static_cast<size_t>(size))) {
-    ::close(fd);
-    return Status(StatusCode::kResourceExhausted,
-                  "cannot allocate " + std::to_string(size) + " bytes to read '" + path + "'");
-  }
-  size_t done = 0;
-  const size_t want = static_cast<size_t>(size);
-  while (done < want) {
-    const ssize_t n = ::read(fd, out->data() + done, want - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      return mscrypt::IoError(ErrnoText("cannot read", path, err));
-    }
-    if (n == 0) {
-      ::close(fd);
-      return Status(StatusCode::kTruncated, "'" + path + "' ended at byte " + std::to_string(done) +
-                                                " while reading (the file changed during the call)");
-    }
-    done += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  out->SetSize(done);
-  return Status::Ok();
-}
-
 std::string DirName(const std::string& path) {
   const size_t slash = path.find_last_of('/');
   if (slash == std::string::npos) return ".";
@@ -386,15 +315,13 @@ std::string DirName(const std::string& path) {
   return path.substr(0, slash);
 }
 
-
-
 // CallCipher calls a user cipher on the whole of `src_path` and leaves its output in *sink. The
-// input is read into wiping storage (it is plaintext when encrypting).
+// input is wiped afterwards (it is plaintext when encrypting).
 Status CallCipher(const mscrypt_key* key, const std::string& src_path, mscrypt_decrypt_cb cb, void* arg,
                   mscrypt_sink* sink) {
-  WipingBytes input;
-  MSCRYPT_RETURN_IF_ERROR(ReadWholeFile(src_path, &input));
+  MSCRYPT_ASSIGN_OR_RETURN(mscrypt::Buffer input, mscrypt::ReadWholeFile(src_path));
   const int rc = cb(arg, sink, input.data(), input.size(), key->bytes.UnsafeBytes(), key->bytes.size());
+  SecureZero(input.data(), input.size());
   if (rc == 0) return Status::Ok();
   StatusCode code = StatusCode::kInternal;
   if (rc > 0 && rc <= MSCRYPT_STATUS_MAX && rc != MSCRYPT_ERR_BUFFER_TOO_SMALL) code = static_cast<StatusCode>(rc);

@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "checkpoint/wire.h"
-#include "internal/io/file.h"
 #include "mscrypt/checkpoint.h"
 
 namespace mscrypt {
@@ -467,10 +466,7 @@ StatusOr<CheckpointFile> ReadCheckpointFile(const std::string& path, const Secre
   if (key != nullptr) {
     MSCRYPT_ASSIGN_OR_RETURN(file.plaintext, DecryptFile(path, *key, mode, options.container));
   } else {
-    MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<internal::InputFile> in, internal::InputFile::Open(path));
-    if (in->size() > std::numeric_limits<size_t>::max()) return Status(StatusCode::kResourceExhausted, "file too large");
-    MSCRYPT_ASSIGN_OR_RETURN(file.plaintext, Buffer::Allocate(static_cast<size_t>(in->size())));
-    MSCRYPT_RETURN_IF_ERROR(in->ReadAt(0, file.plaintext.mutable_view()));
+    MSCRYPT_ASSIGN_OR_RETURN(file.plaintext, ReadWholeFile(path));
     const std::optional<Mode> magic = DetectMode(file.plaintext.view());
     if (magic) {
       // A plain checkpoint starts with 0x0A (field 1, length-delimited), never with a magic.

@@ -587,6 +587,16 @@ Status Verify(ByteView ciphertext, const SecretBytes& key, Mode mode, const Opti
 
 // ---- Files ------------------------------------------------------------------------------------
 
+StatusOr<Buffer> ReadWholeFile(const std::string& path) {
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(path));
+  if (file->size() > std::numeric_limits<size_t>::max()) {
+    return Status(StatusCode::kResourceExhausted, "'" + path + "' is too large to read into memory");
+  }
+  MSCRYPT_ASSIGN_OR_RETURN(Buffer out, Buffer::Allocate(static_cast<size_t>(file->size())));
+  MSCRYPT_RETURN_IF_ERROR(file->ReadAt(0, out.mutable_view()));
+  return out;
+}
+
 StatusOr<Buffer> DecryptFile(const std::string& path, const SecretBytes& key, Mode mode, const Options& options) {
   MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));  // before any I/O
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(path));

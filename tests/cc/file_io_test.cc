@@ -300,6 +300,8 @@ TEST(IoErrors, MissingOrUnreadableInput) {
       VerifyFile(missing, key, Mode::kAesGcm),
       InspectFile(missing).status(),
       IsEncryptedFile(missing).status(),
+      ReadWholeFile(missing).status(),
+      ReadWholeFile(dir.path()).status(),  // a directory
       DecryptFile(dir.path(), key, Mode::kAesGcm).status(),  // a directory
   };
   for (const Status& s : statuses) {
@@ -308,6 +310,17 @@ TEST(IoErrors, MissingOrUnreadableInput) {
     EXPECT_NE(s.message().find(dir.path()), std::string::npos) << s.message();
   }
   EXPECT_TRUE(dir.Entries().empty());
+}
+
+TEST(FileIo, ReadWholeFileReadsTheBytesAsTheyAre) {
+  TempDir dir;
+  for (size_t n : {size_t{0}, size_t{1}, size_t{4096}, size_t{3} << 20}) {
+    const auto bytes = PseudoRandom(n, n);
+    WriteFileOrDie(dir.File("f"), bytes);
+    StatusOr<Buffer> read = ReadWholeFile(dir.File("f"));
+    ASSERT_OK(read);
+    EXPECT_EQ(ToVec(*read), bytes);
+  }
 }
 
 TEST(FileIo, VerifyFileDetectsWrongKeyAndTampering) {

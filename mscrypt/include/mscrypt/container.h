@@ -98,6 +98,10 @@ Status Verify(ByteView ciphertext, const SecretBytes& key, Mode mode, const Opti
 
 // ---- Files ----------------------------------------------------------------------------------
 
+// ReadWholeFile reads the regular file `path` into a new buffer, as it is (no decryption), with
+// the same I/O errors as DecryptFile. Buffers do not wipe themselves: a caller that holds
+// plaintext in one wipes it before letting it go.
+StatusOr<Buffer> ReadWholeFile(const std::string& path);
 // DecryptFile reads `path` with pread and decrypts straight into one buffer of the exact size.
 StatusOr<Buffer> DecryptFile(const std::string& path, const SecretBytes& key, Mode mode,
                              const Options& options = {});
