@@ -235,7 +235,9 @@ TEST(CheckpointReader, RandomMutationsNeverCrash) {
     auto r = Parse(m);  // any outcome but a crash or sanitizer report
     if (r.ok()) {
       for (const CheckpointEntry& e : r->entries) {
-        if (e.kind == CheckpointEntryKind::kTensor) EXPECT_LE(e.tensor.size_in_bytes, m.size());
+        if (e.kind == CheckpointEntryKind::kTensor) {
+          EXPECT_LE(e.tensor.size_in_bytes, m.size());
+        }
       }
     }
   }
