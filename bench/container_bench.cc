@@ -280,7 +280,7 @@ int main(int argc, char** argv) {
       Emit(m.name, "encrypt", "warm", o.threads, resolved, size, s);
 
       s = Best(runs, [&] {
-        mscrypt::StatusOr<mscrypt::Buffer> r = mscrypt::Decrypt(ciphertext, key, m.mode, o);
+        auto r = mscrypt::Decrypt(ciphertext, key, m.mode, o);
         Check(r.status(), "Decrypt");
         if (r->size() != size) Die("Decrypt returned the wrong size");
       });

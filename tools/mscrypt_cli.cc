@@ -49,17 +49,12 @@ struct CliError {
 
 void Warn(const std::string& message) { std::fprintf(stderr, "mscrypt: warning: %s\n", message.c_str()); }
 
-void SecureZero(void* p, size_t n) {
-  if (p == nullptr || n == 0) return;
-  static void* (*const volatile memset_v)(void*, int, size_t) = std::memset;
-  memset_v(p, 0, n);
-}
 
 // SecretBuf: fixed-capacity bytes (never reallocated, so no unwiped copies) wiped on destruction.
 class SecretBuf {
  public:
   explicit SecretBuf(size_t capacity) : data_(new uint8_t[capacity]), cap_(capacity) {}
-  ~SecretBuf() { SecureZero(data_.get(), cap_); }
+  ~SecretBuf() { mscrypt_wipe(data_.get(), cap_); }
   SecretBuf(const SecretBuf&) = delete;
   SecretBuf& operator=(const SecretBuf&) = delete;
   uint8_t* data() { return data_.get(); }
@@ -100,39 +95,40 @@ std::string LastError() {
 // changes the advice for structural failures.
 enum class Subject { kContainer, kCheckpoint, kMindIR };
 
-// Hint: what to check for each failure code (one clause, appended to the error line).
-std::string Hint(mscrypt_status s, const std::string& detail, Subject subject) {
+// Hint: the CLI's advice for a failure, in its own flags' terms. The library's message already
+// ends with a neutral wording of each MSCRYPT_HINT_* flag it set, so the CLI adds advice only
+// where no flag covers the code or where it can name its own options.
+std::string Hint(mscrypt_status s, uint32_t hints, Subject subject) {
   switch (s) {
     case MSCRYPT_ERR_AUTH_FAILED:
       return "check the key and --mode; if both are right, the file is corrupted or was altered";
     case MSCRYPT_ERR_WRONG_MODE:
-      if (detail.find("pass mode") != std::string::npos) return "check --mode";
-      return "check --mode ('mscrypt inspect' shows the file's mode)";
+      return (hints & MSCRYPT_HINT_LEGACY_FORMAT) != 0
+                 ? "check --mode ('mscrypt inspect' shows the file's mode), or add --legacy"
+                 : "check --mode ('mscrypt inspect' shows the file's mode)";
     case MSCRYPT_ERR_NOT_ENCRYPTED:
-      if (subject != Subject::kContainer) {
-        return detail.find("without a key") != std::string::npos
-                   ? std::string()
-                   : "the file is not encrypted; omit the key options to read a plain file";
-      }
-      return "the file does not start with a MindSpore block magic; check that it is encrypted "
-             "(MindSpore 1.3-1.6 files need --legacy)";
+      if (subject != Subject::kContainer) return "omit the key options to read a plain file";
+      return "check that the file is encrypted (MindSpore 1.3-1.6 files need --legacy)";
+    case MSCRYPT_ERR_KEY_REQUIRED:
+      return "pass its key with --key-hex HEX, --key-file PATH or --key-env VAR";
     case MSCRYPT_ERR_MALFORMED:
-      if (detail.find("damaged") != std::string::npos) return std::string();  // the library said it
+      if ((hints & (MSCRYPT_HINT_DAMAGED | MSCRYPT_HINT_UNAUTHENTICATED_MODE | MSCRYPT_HINT_NOT_THIS_PAYLOAD |
+                    MSCRYPT_HINT_LEGACY_FORMAT)) != 0) {
+        return std::string();
+      }
       if (subject == Subject::kCheckpoint) return "the file is damaged or is not a MindSpore checkpoint";
       if (subject == Subject::kMindIR) return "the file is damaged or is not a MindIR model";
       return "the file is damaged or is not a MindSpore encrypted file";
     case MSCRYPT_ERR_TRUNCATED:
-      if (detail.find("incomplete") != std::string::npos) return std::string();  // the library said it
+      if ((hints & MSCRYPT_HINT_INCOMPLETE) != 0) return std::string();
       return "the file is incomplete; check for an interrupted copy or download";
     case MSCRYPT_ERR_INVALID_ARGUMENT:
-      if (subject == Subject::kMindIR && detail.find("2 GiB") != std::string::npos) return std::string();
-      return "check the key length (AES-GCM/AES-CBC: 16, 24 or 32 bytes; SM4-CBC: 16) and the options";
+      if ((hints & MSCRYPT_HINT_CHECK_KEY_SIZE) == 0) return std::string();
+      return "AES-GCM and AES-CBC take 16, 24 or 32-byte keys, SM4-CBC 16";
     case MSCRYPT_ERR_UNSUPPORTED:
       return "the OpenSSL library mscrypt is linked with lacks this cipher";
     case MSCRYPT_ERR_IO:
-      return detail.find("(check") != std::string::npos || detail.find("(free") != std::string::npos
-                 ? std::string()
-                 : "check the paths and permissions";
+      return hints != 0 ? std::string() : "check the paths and permissions";
     case MSCRYPT_ERR_NO_MEMORY:
       return "not enough memory";
     default:
@@ -141,14 +137,13 @@ std::string Hint(mscrypt_status s, const std::string& detail, Subject subject) {
 }
 
 // Check turns a failed C API call into a CliError carrying the library's detail and a hint.
-// `hint` replaces the generic hint when not empty.
-void Check(mscrypt_status s, const std::string& what, Subject subject = Subject::kContainer,
-           const std::string& hint_override = std::string()) {
+void Check(mscrypt_status s, const std::string& what, Subject subject = Subject::kContainer) {
   if (s == MSCRYPT_OK) return;
+  const uint32_t hints = mscrypt_last_error_hints();
   std::string detail = LastError();
   if (detail.empty()) detail = mscrypt_status_name(s);
   std::string msg = what + ": " + detail;
-  const std::string hint = hint_override.empty() ? Hint(s, detail, subject) : hint_override;
+  const std::string hint = Hint(s, hints, subject);
   if (!hint.empty()) msg += "; " + hint;
   Failure(msg);
 }
@@ -201,7 +196,7 @@ void WarnUppercase(const std::string& source) {
 KeyPtr MakeKey(SecretBuf& bytes) {
   mscrypt_key* key = nullptr;
   const mscrypt_status s = mscrypt_key_new(&key, bytes.data(), bytes.size());
-  SecureZero(bytes.data(), bytes.capacity());
+  mscrypt_wipe(bytes.data(), bytes.capacity());
   Check(s, "cannot use the key");
   return KeyPtr(key);
 }
@@ -234,7 +229,7 @@ KeyPtr KeyFromFile(const std::string& path) {
 }
 
 // WipeArg overwrites a key given on the command line, so /proc/<pid>/cmdline stops showing it.
-void WipeArg(char* arg) { SecureZero(arg, std::strlen(arg)); }
+void WipeArg(char* arg) { mscrypt_wipe(arg, std::strlen(arg)); }
 
 // ---- Argument parsing -------------------------------------------------------------------------
 
@@ -398,7 +393,7 @@ Keyed ParseKeyed(Args& args, const std::string& command, bool allow_legacy, bool
     if (value == nullptr) Failure("the environment variable " + std::string(env) + " (--key-env) is not set");
     std::string copy(value);  // our own copy, wiped below; the environment itself is not modified
     k.key = KeyFromHex(&copy[0], "--key-env " + std::string(env));
-    SecureZero(&copy[0], copy.size());
+    mscrypt_wipe(&copy[0], copy.size());
   }
   Check(mscrypt_key_check(k.key.get(), k.mode), std::string("the key cannot be used with ") + mscrypt_mode_name(k.mode));
   return k;
@@ -724,16 +719,8 @@ int CmdCkptList(Args& args) {
     progress.Attach(&k.opts);
     s = mscrypt_ckpt_open(&raw, k.key.get(), k.mode, in.c_str(), crc_check ? MSCRYPT_CKPT_CRC_CHECK : 0u, &k.opts);
   }
-  if (s == MSCRYPT_ERR_INVALID_ARGUMENT && !k.key) {
-    int encrypted = 0;
-    if (mscrypt_is_encrypted_file(&encrypted, in.c_str()) == MSCRYPT_OK && encrypted) EncryptedWithoutKey(what, in);
-  }
-  std::string hint;
-  if (s == MSCRYPT_ERR_MALFORMED && k.key && k.mode != MSCRYPT_MODE_AES_GCM) {
-    // The library's message already says that CBC is not authenticated.
-    hint = "the file is damaged, or the key is wrong";
-  }
-  Check(s, what, Subject::kCheckpoint, hint);
+  if (s == MSCRYPT_ERR_KEY_REQUIRED) EncryptedWithoutKey(what, in);
+  Check(s, what, Subject::kCheckpoint);
   std::unique_ptr<mscrypt_ckpt, CkptDeleter> ckpt(raw);
   const mscrypt_ckpt* c = ckpt.get();
   if (crc_check && !mscrypt_ckpt_has_crc_trailer(c)) {
@@ -816,10 +803,7 @@ int CmdMindIRInfo(Args& args) {
   const std::string what = "cannot load " + Quote(in);
   mscrypt_mindir* raw = nullptr;
   const mscrypt_status s = mscrypt_mindir_open(&raw, k.key.get(), k.mode, in.c_str(), &k.opts);
-  if (s == MSCRYPT_ERR_INVALID_ARGUMENT && !k.key) {
-    int encrypted = 0;
-    if (mscrypt_is_encrypted_file(&encrypted, in.c_str()) == MSCRYPT_OK && encrypted) EncryptedWithoutKey(what, in);
-  }
+  if (s == MSCRYPT_ERR_KEY_REQUIRED) EncryptedWithoutKey(what, in);
   Check(s, what, Subject::kMindIR);
   std::unique_ptr<mscrypt_mindir, MindIRDeleter> model(raw);
   const mscrypt_mindir* m = model.get();

@@ -19,6 +19,7 @@
 #include "mscrypt/checkpoint.h"
 #include "mscrypt/container.h"
 #include "mscrypt/mindir.h"
+#include "mscrypt/payload.h"
 #include "mscrypt/secret_bytes.h"
 #include "mscrypt/status.h"
 
@@ -26,6 +27,10 @@
 // from the outside).
 static_assert(MSCRYPT_OK == static_cast<int>(mscrypt::StatusCode::kOk), "status numbers");
 static_assert(MSCRYPT_ERR_INTERNAL == static_cast<int>(mscrypt::StatusCode::kInternal), "status numbers");
+static_assert(MSCRYPT_ERR_KEY_REQUIRED == static_cast<int>(mscrypt::StatusCode::kKeyRequired), "status numbers");
+static_assert(MSCRYPT_HINT_UNAUTHENTICATED_MODE == mscrypt::kHintUnauthenticatedMode, "hint numbers");
+static_assert(MSCRYPT_HINT_CHECK_KEY_SIZE == mscrypt::kHintCheckKeySize, "hint numbers");
+static_assert(((MSCRYPT_HINT_CHECK_KEY_SIZE << 1) - 1) == mscrypt::kAllHints, "every hint has a C name");
 static_assert(MSCRYPT_MODE_SM4_CBC == static_cast<int>(mscrypt::Mode::kSm4Cbc), "mode numbers");
 static_assert(MSCRYPT_FORMAT_LEGACY == static_cast<int>(mscrypt::Format::kLegacy), "format numbers");
 static_assert(MSCRYPT_MAX_BLOCK_PLAINTEXT_BYTES == mscrypt::kMaxBlockPlaintextSize, "block size");
@@ -42,12 +47,7 @@ static_assert(MSCRYPT_CKPT_KIND_MAP_TENSOR == static_cast<int>(mscrypt::Checkpoi
 
 namespace {
 
-// SecureZero wipes memory in a way the compiler cannot drop as a dead store.
-void SecureZero(void* p, size_t n) {
-  if (p == nullptr || n == 0) return;
-  static void* (*const volatile memset_v)(void*, int, size_t) = std::memset;
-  memset_v(p, 0, n);
-}
+using mscrypt::Wipe;
 
 // WipingBytes: a growable byte array that wipes every storage it releases.
 class WipingBytes {
@@ -83,7 +83,7 @@ class WipingBytes {
     uint8_t* fresh = new (std::nothrow) uint8_t[want];
     if (fresh == nullptr) return false;
     if (size_ > 0) std::memcpy(fresh, data_, size_);
-    SecureZero(data_, cap_);
+    Wipe(data_, cap_);
     delete[] data_;
     data_ = fresh;
     cap_ = want;
@@ -101,7 +101,7 @@ class WipingBytes {
 
  private:
   void Release() {
-    SecureZero(data_, cap_);
+    Wipe(data_, cap_);
     delete[] data_;
     data_ = nullptr;
     size_ = cap_ = 0;
@@ -118,12 +118,10 @@ struct mscrypt_key {
 };
 
 struct mscrypt_buffer {
-  // Exactly one of the two holds the bytes; mscrypt::Buffer does not wipe itself, so the
-  // destructor does.
-  mscrypt::Buffer core;
+  // Exactly one of the two holds the bytes; both wipe themselves.
+  mscrypt::PlaintextBuffer core;
   WipingBytes own;
   bool use_own = false;
-  ~mscrypt_buffer() { SecureZero(core.data(), core.size()); }
   uint8_t* data() { return use_own ? own.data() : core.data(); }
   size_t size() const { return use_own ? own.size() : core.size(); }
 };
@@ -142,8 +140,7 @@ struct mscrypt_sink {
 
 struct mscrypt_ckpt {
   // The plaintext (multi-slice tensors joined in place) and its index; immutable once opened.
-  mscrypt::CheckpointFile file;
-  ~mscrypt_ckpt() { SecureZero(file.plaintext.data(), file.plaintext.size()); }
+  mscrypt::CheckpointFile file;  // its plaintext wipes itself
 };
 
 struct mscrypt_mindir {
@@ -160,6 +157,7 @@ using mscrypt::Status;
 using mscrypt::StatusCode;
 
 thread_local std::string t_last_error;
+thread_local uint32_t t_last_hints = 0;
 
 void SetLastError(const std::string& message) noexcept {
   try {
@@ -175,6 +173,7 @@ mscrypt_status ToC(StatusCode code) { return static_cast<mscrypt_status>(static_
 mscrypt_status Report(const Status& s) {
   if (s.ok()) return MSCRYPT_OK;
   SetLastError(s.ToString());
+  t_last_hints = s.hints();
   return ToC(s.code());
 }
 
@@ -188,6 +187,7 @@ mscrypt_status InvalidArg(const char* message) { return Fail(MSCRYPT_ERR_INVALID
 template <typename F>
 mscrypt_status Guard(F&& body) noexcept {
   t_last_error.clear();
+  t_last_hints = 0;
   try {
     return body();
   } catch (const std::bad_alloc&) {
@@ -276,7 +276,7 @@ class OutputGuard {
   }
   ~OutputGuard() {
     if (keep_) return;
-    SecureZero(out_, max_);
+    Wipe(out_, max_);
     if (out_len_ != nullptr) *out_len_ = 0;
   }
   void Keep() { keep_ = true; }
@@ -308,20 +308,13 @@ mscrypt_status CheckPath(const char* path, const char* what) {
   return MSCRYPT_OK;
 }
 
-std::string DirName(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
 // CallCipher calls a user cipher on the whole of `src_path` and leaves its output in *sink. The
 // input is wiped afterwards (it is plaintext when encrypting).
 Status CallCipher(const mscrypt_key* key, const std::string& src_path, mscrypt_decrypt_cb cb, void* arg,
                   mscrypt_sink* sink) {
   MSCRYPT_ASSIGN_OR_RETURN(mscrypt::Buffer input, mscrypt::ReadWholeFile(src_path));
   const int rc = cb(arg, sink, input.data(), input.size(), key->bytes.UnsafeBytes(), key->bytes.size());
-  SecureZero(input.data(), input.size());
+  Wipe(input.data(), input.size());
   if (rc == 0) return Status::Ok();
   StatusCode code = StatusCode::kInternal;
   if (rc > 0 && rc <= MSCRYPT_STATUS_MAX && rc != MSCRYPT_ERR_BUFFER_TOO_SMALL) code = static_cast<StatusCode>(rc);
@@ -349,6 +342,10 @@ const char* mscrypt_status_name(int status) {
   if (status < 0 || status > MSCRYPT_STATUS_MAX) return "unknown status";
   return mscrypt::StatusCodeName(static_cast<StatusCode>(status));
 }
+
+uint32_t mscrypt_last_error_hints(void) { return t_last_hints; }
+
+void mscrypt_wipe(void* data, size_t len) { Wipe(data, len); }
 
 size_t mscrypt_last_error(char* buf, size_t buf_len) {
   const std::string& msg = t_last_error;
@@ -586,7 +583,7 @@ mscrypt_status mscrypt_decrypt_file_alloc(const mscrypt_key* key, mscrypt_buffer
     mscrypt::Options o;
     MSCRYPT_C_RETURN_IF_ERROR(CheckKeyedCall(key, mode, opts, &o));
     std::unique_ptr<mscrypt_buffer> buf(new mscrypt_buffer());
-    mscrypt::StatusOr<mscrypt::Buffer> plain = mscrypt::DecryptFile(path, key->bytes, ToMode(mode), o);
+    mscrypt::StatusOr<mscrypt::PlaintextBuffer> plain = mscrypt::DecryptFile(path, key->bytes, ToMode(mode), o);
     if (!plain.ok()) return Report(plain.status());
     buf->core = std::move(plain).value();
     *out = buf.release();
@@ -1034,7 +1031,7 @@ mscrypt_status OpenMindIR(mscrypt_mindir** out, const mscrypt_key* key, mscrypt_
   mscrypt::MindIRLoadOptions lo;
   lo.key = key != nullptr ? &key->bytes : nullptr;
   lo.mode = key != nullptr ? ToMode(mode) : mscrypt::Mode::kAesGcm;
-  lo.threads = o.threads;
+  lo.container = o;
   mscrypt::StatusOr<mscrypt::Graph> graph = mscrypt::LoadMindIR(path, lo);
   if (!graph.ok()) return Report(graph.status());
   *out = new mscrypt_mindir{std::move(graph).value()};
@@ -1047,12 +1044,12 @@ mscrypt_status OpenMindIRCustom(mscrypt_mindir** out, const mscrypt_key* key, co
   mscrypt_sink graph_plain;
   MSCRYPT_C_RETURN_IF_ERROR(RunCallback(key, path, decrypt, arg, &graph_plain));
   mscrypt::MindIRLoadOptions lo;
-  lo.weights_dir = DirName(path);
+  lo.weights_dir = mscrypt::DirName(path);
   // Weight files go through the same callback (mscrypt's custom export encrypts each whole file).
-  lo.read_weight_file = [key, decrypt, arg](const std::string& weight_path) -> mscrypt::StatusOr<mscrypt::Buffer> {
+  lo.read_weight_file = [key, decrypt, arg](const std::string& weight_path) -> mscrypt::StatusOr<mscrypt::PlaintextBuffer> {
     mscrypt_sink sink;  // wiped when it goes out of scope
     MSCRYPT_RETURN_IF_ERROR(CallCipher(key, weight_path, decrypt, arg, &sink));
-    MSCRYPT_ASSIGN_OR_RETURN(mscrypt::Buffer buf, mscrypt::Buffer::Allocate(sink.bytes.size()));
+    MSCRYPT_ASSIGN_OR_RETURN(mscrypt::PlaintextBuffer buf, mscrypt::PlaintextBuffer::Allocate(sink.bytes.size()));
     if (sink.bytes.size() > 0) std::memcpy(buf.data(), sink.bytes.data(), sink.bytes.size());
     return buf;
   };
@@ -1068,7 +1065,7 @@ mscrypt_status SerializeMindIR(const mscrypt_mindir* mindir, mscrypt_buffer** ou
   if (mindir == nullptr) return InvalidArg("mindir is NULL");
   MSCRYPT_C_RETURN_IF_ERROR(CheckMindIRFlags(flags));
   std::unique_ptr<mscrypt_buffer> buf(new mscrypt_buffer());
-  mscrypt::StatusOr<mscrypt::Buffer> bytes =
+  mscrypt::StatusOr<mscrypt::PlaintextBuffer> bytes =
       mindir->graph.SerializeModel((flags & MSCRYPT_MINDIR_INLINE_EXTERNAL) != 0);
   if (!bytes.ok()) return Report(bytes.status());
   buf->core = std::move(bytes).value();

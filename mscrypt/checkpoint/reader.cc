@@ -14,6 +14,7 @@
 
 #include "checkpoint/wire.h"
 #include "mscrypt/checkpoint.h"
+#include "mscrypt/payload.h"
 
 namespace mscrypt {
 namespace {
@@ -462,32 +463,19 @@ Status JoinSlicesInPlace(MutableByteView plaintext, CheckpointTensor* tensor) {
 
 StatusOr<CheckpointFile> ReadCheckpointFile(const std::string& path, const SecretBytes* key, Mode mode,
                                             const CheckpointReadOptions& options) {
-  CheckpointFile file;
-  if (key != nullptr) {
-    MSCRYPT_ASSIGN_OR_RETURN(file.plaintext, DecryptFile(path, *key, mode, options.container));
-  } else {
-    MSCRYPT_ASSIGN_OR_RETURN(file.plaintext, ReadWholeFile(path));
-    const std::optional<Mode> magic = DetectMode(file.plaintext.view());
-    if (magic) {
-      // A plain checkpoint starts with 0x0A (field 1, length-delimited), never with a magic.
-      return InvalidArgumentError("'" + path + "' is an encrypted checkpoint (" + ModeName(*magic) +
-                                  " container); pass the key (dec_key) and mode to load it");
-    }
-  }
+  PayloadReadOptions read;
+  read.key = key;
+  read.mode = mode;
+  read.container = options.container;
+  MSCRYPT_ASSIGN_OR_RETURN(Payload payload, ReadPayloadFile(path, read));
   CheckpointParseOptions parse;
   parse.crc_check = options.crc_check;
-  StatusOr<CheckpointIndex> index = ParseCheckpoint(file.plaintext.view(), parse);
-  if (!index.ok()) {
-    // CBC is unauthenticated: a wrong key passes the padding check about once in 256 tries per
-    // block and only shows up here, so say so (docs/format.md section 6).
-    if (key != nullptr && mode != Mode::kAesGcm && index.status().code() == StatusCode::kMalformed) {
-      return Status(StatusCode::kMalformed, index.status().message() + " (" + ModeName(mode) +
-                                                " is not authenticated: a wrong key can pass decryption and"
-                                                " produce garbage; check the key)");
-    }
-    return index.status();
-  }
+  // On a parse failure `payload` wipes the plaintext as it goes out of scope.
+  StatusOr<CheckpointIndex> index = ParseCheckpoint(payload.bytes(), parse);
+  if (!index.ok()) return payload.ParseFailed(index.status());
+  CheckpointFile file;
   file.index = std::move(*index);
+  file.plaintext = payload.TakeBuffer();
   return file;
 }
 

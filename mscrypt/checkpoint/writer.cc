@@ -8,39 +8,33 @@
 #include <vector>
 
 #include "checkpoint/wire.h"
-#include "internal/io/file.h"
 #include "mscrypt/checkpoint.h"
+#include "mscrypt/payload.h"
 
 namespace mscrypt {
 namespace {
 
 namespace wire = internal::wire;
 
-// Sink: where the payload goes.
-class Sink {
+// CoalescingSink: small writes (message headers) are gathered so a file of many small tensors is
+// not one write per header; large tensor bytes go straight through. (The encrypting writer
+// batches into 64 MiB blocks itself; gathering in front of it costs little.)
+class CoalescingSink {
  public:
-  virtual ~Sink() = default;
-  virtual Status Write(ByteView data) = 0;
-  virtual Status Commit() = 0;
-};
-
-// PlainSink coalesces small writes (message headers) so a file of many small tensors is not one
-// syscall per header; large tensor bytes are written straight through.
-class PlainSink : public Sink {
- public:
-  explicit PlainSink(std::unique_ptr<internal::AtomicFile> file) : file_(std::move(file)) {}
-  Status Write(ByteView data) override {
+  explicit CoalescingSink(std::unique_ptr<PayloadWriter> out) : out_(std::move(out)) { pending_.reserve(kBuffer); }
+  ~CoalescingSink() { Wipe(&pending_[0], pending_.capacity()); }
+  Status Write(ByteView data) {
     if (data.size >= kDirect) {
       MSCRYPT_RETURN_IF_ERROR(Flush());
-      return file_->Write(data);
+      return out_->Write(data);
     }
     if (pending_.size() + data.size > kBuffer) MSCRYPT_RETURN_IF_ERROR(Flush());
     pending_.append(reinterpret_cast<const char*>(data.data), data.size);
     return Status::Ok();
   }
-  Status Commit() override {
+  Status Commit() {
     MSCRYPT_RETURN_IF_ERROR(Flush());
-    return file_->Commit();
+    return out_->Commit();
   }
 
  private:
@@ -48,28 +42,18 @@ class PlainSink : public Sink {
   static constexpr size_t kBuffer = size_t{1} << 20;
   Status Flush() {
     if (pending_.empty()) return Status::Ok();
-    Status s = file_->Write(ByteView(pending_));
+    Status s = out_->Write(ByteView(pending_));
+    Wipe(&pending_[0], pending_.size());  // small tensors pass through here
     pending_.clear();
     return s;
   }
-  std::unique_ptr<internal::AtomicFile> file_;
+  std::unique_ptr<PayloadWriter> out_;
   std::string pending_;
-};
-
-// EncryptedSink: EncryptingFileWriter already batches into 64 MiB blocks.
-class EncryptedSink : public Sink {
- public:
-  explicit EncryptedSink(std::unique_ptr<EncryptingFileWriter> w) : w_(std::move(w)) {}
-  Status Write(ByteView data) override { return w_->Write(data); }
-  Status Commit() override { return w_->Commit(); }
-
- private:
-  std::unique_ptr<EncryptingFileWriter> w_;
 };
 
 class CheckpointWriterImpl : public CheckpointWriter {
  public:
-  CheckpointWriterImpl(std::unique_ptr<Sink> sink, const CheckpointWriteOptions& options)
+  CheckpointWriterImpl(std::unique_ptr<CoalescingSink> sink, const CheckpointWriteOptions& options)
       : sink_(std::move(sink)), crc_check_(options.crc_check), slice_size_(options.slice_size) {}
 
   Status AddTensor(std::string_view name, TensorType type, const std::vector<int64_t>& dims,
@@ -161,7 +145,7 @@ class CheckpointWriterImpl : public CheckpointWriter {
     return Status::Ok();
   }
 
-  std::unique_ptr<Sink> sink_;
+  std::unique_ptr<CoalescingSink> sink_;
   bool crc_check_;
   uint64_t slice_size_;
   uint32_t crc_ = 0;
@@ -210,16 +194,8 @@ StatusOr<std::unique_ptr<CheckpointWriter>> CheckpointWriter::Create(const std::
   if (options.slice_size == 0 || options.slice_size > kCheckpointSliceSizeInBytes) {
     return InvalidArgumentError("slice_size must be between 1 and 512 MiB");
   }
-  std::unique_ptr<Sink> sink;
-  if (key != nullptr) {
-    MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<EncryptingFileWriter> w,
-                             EncryptingFileWriter::Create(path, *key, mode, options.container));
-    sink = std::make_unique<EncryptedSink>(std::move(w));
-  } else {
-    if (options.container.threads < 0) return InvalidArgumentError("threads must be 0 (all cores) or positive");
-    MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<internal::AtomicFile> f, internal::AtomicFile::Create(path));
-    sink = std::make_unique<PlainSink>(std::move(f));
-  }
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<PayloadWriter> out, PayloadWriter::Create(path, key, mode, options.container));
+  auto sink = std::make_unique<CoalescingSink>(std::move(out));
   return std::unique_ptr<CheckpointWriter>(new CheckpointWriterImpl(std::move(sink), options));
 }
 

@@ -1,5 +1,7 @@
+#include <openssl/crypto.h>
 #include <sys/mman.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <string>
 
@@ -36,6 +38,35 @@ StatusOr<Buffer> Buffer::Allocate(size_t size) {
   b.data_.reset(static_cast<uint8_t*>(p));
   b.size_ = size;
   return b;
+}
+
+namespace {
+std::atomic<uint64_t> g_wiped_bytes{0};
+}  // namespace
+
+void Wipe(void* data, size_t size) {
+  if (data == nullptr || size == 0) return;
+  OPENSSL_cleanse(data, size);
+  g_wiped_bytes.fetch_add(size, std::memory_order_relaxed);
+}
+
+uint64_t WipedBytesForTesting() { return g_wiped_bytes.load(std::memory_order_relaxed); }
+
+StatusOr<PlaintextBuffer> PlaintextBuffer::Allocate(size_t size) {
+  PlaintextBuffer out;
+  MSCRYPT_ASSIGN_OR_RETURN(out.buffer_, Buffer::Allocate(size));
+  return out;
+}
+
+void PlaintextBuffer::Shrink(size_t new_size) {
+  if (new_size >= buffer_.size()) return;
+  Wipe(buffer_.data() + new_size, buffer_.size() - new_size);
+  buffer_.Shrink(new_size);
+}
+
+void PlaintextBuffer::Clear() {
+  Wipe(buffer_.data(), buffer_.size());  // the tail beyond size() was wiped by Shrink
+  buffer_ = Buffer();
 }
 
 }  // namespace mscrypt

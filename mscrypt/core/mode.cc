@@ -1,38 +1,49 @@
-// Mode names and key-size rules (docs/format.md §2.3).
+// Mode names, key-size rules and availability, all read off kModeSpecs (mscrypt/mode.h).
+#include "mscrypt/mode.h"
+
 #include <string>
 
-#include "mscrypt/container.h"
+#include "internal/crypto/block_cipher.h"
 
 namespace mscrypt {
 
 StatusOr<Mode> ParseMode(const std::string& name) {
-  if (name == "AES-GCM") return Mode::kAesGcm;
-  if (name == "AES-CBC") return Mode::kAesCbc;
-  if (name == "SM4-CBC") return Mode::kSm4Cbc;
+  for (const ModeSpec& spec : kModeSpecs) {
+    if (name == spec.name) return spec.mode;
+  }
   // Echo short printable values only: a long one may be a key passed in the wrong argument.
   bool echo = name.size() <= 16;
   for (char c : name) echo = echo && c >= 0x20 && c < 0x7f;
+  std::string names;
+  for (const ModeSpec& spec : kModeSpecs) {
+    names += std::string(names.empty() ? "" : ", ") + "\"" + spec.name + "\"";
+  }
   return InvalidArgumentError("unknown mode " + (echo ? "\"" + name + "\"" : std::string("(not shown)")) +
-                              "; use \"AES-GCM\", \"AES-CBC\" or \"SM4-CBC\" (case-sensitive)");
+                              "; use one of " + names + " (case-sensitive)");
 }
 
 const char* ModeName(Mode mode) {
-  switch (mode) {
-    case Mode::kAesGcm: return "AES-GCM";
-    case Mode::kAesCbc: return "AES-CBC";
-    case Mode::kSm4Cbc: return "SM4-CBC";
-  }
-  return "unknown mode";
+  const ModeSpec* spec = SpecOf(mode);
+  return spec != nullptr ? spec->name : "unknown mode";
 }
 
 Status ValidateKeySize(Mode mode, size_t key_size) {
-  if (mode == Mode::kSm4Cbc) {
-    if (key_size == 16) return Status::Ok();
-    return InvalidArgumentError("SM4-CBC needs a 16-byte key, got " + std::to_string(key_size) + " bytes");
+  const ModeSpec* spec = SpecOf(mode);
+  if (spec == nullptr) return InvalidArgumentError("unknown mode");
+  if (spec->accepts_key_size(key_size)) return Status::Ok();
+  std::string sizes;
+  for (size_t i = 0; i < 3 && spec->key_sizes[i] != 0; ++i) {
+    if (!sizes.empty()) sizes += (i + 1 < 3 && spec->key_sizes[i + 1] != 0) ? ", " : " or ";
+    sizes += std::to_string(spec->key_sizes[i]);
   }
-  if (key_size == 16 || key_size == 24 || key_size == 32) return Status::Ok();
-  return InvalidArgumentError(std::string(ModeName(mode)) + " needs a 16, 24 or 32-byte key, got " +
-                              std::to_string(key_size) + " bytes");
+  return InvalidArgumentError(std::string(spec->name) + " needs a " + sizes + "-byte key, got " +
+                              std::to_string(key_size) + " bytes")
+      .WithHint(kHintCheckKeySize);
+}
+
+bool IsModeAvailable(Mode mode) {
+  const ModeSpec* spec = SpecOf(mode);
+  return spec != nullptr && internal::IsCipherAvailable(*spec);
 }
 
 }  // namespace mscrypt

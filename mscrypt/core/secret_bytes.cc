@@ -1,6 +1,6 @@
 #include "mscrypt/secret_bytes.h"
 
-#include <openssl/crypto.h>
+#include "mscrypt/bytes.h"
 
 #include <cstring>
 #include <new>
@@ -34,7 +34,7 @@ SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
 
 void SecretBytes::Wipe() {
   if (data_ != nullptr) {
-    OPENSSL_cleanse(data_, size_);
+    ::mscrypt::Wipe(data_, size_);
     delete[] data_;
   }
   data_ = nullptr;

@@ -20,13 +20,42 @@ const char* StatusCodeName(StatusCode code) {
     case StatusCode::kResourceExhausted: return "out of memory";
     case StatusCode::kFailedPrecondition: return "failed precondition";
     case StatusCode::kInternal: return "internal error";
+    case StatusCode::kKeyRequired: return "key required";
   }
   return "unknown status";
 }
 
+const char* HintText(StatusHint hint) {
+  switch (hint) {
+    case kHintNone: return "";
+    case kHintUnauthenticatedMode:
+      return "the mode is not authenticated: a wrong key can pass decryption and produce garbage; check the key";
+    case kHintNotThisPayload: return "the file decrypted and authenticated, so the key is right but the file is of another kind";
+    case kHintPlainInput: return "if it is a plain file, read it without a key";
+    case kHintOtherMode: return "use the mode the file was encrypted with";
+    case kHintLegacyFormat: return "if it was written by MindSpore 1.3-1.6, read it with the legacy format";
+    case kHintIncomplete: return "the file is truncated (incomplete copy or download?)";
+    case kHintDamaged: return "the file is damaged or was modified";
+    case kHintCheckPath: return "check the path";
+    case kHintCheckPermissions: return "check the file and directory permissions";
+    case kHintFreeDiskSpace: return "free some disk space";
+    case kHintNeedFileNotDirectory: return "a file path is needed, not a directory";
+    case kHintCheckKeySize: return "check the key length";
+  }
+  return "";
+}
+
+std::string Status::Describe() const {
+  std::string out = message_;
+  for (uint32_t bit = 1; bit != 0 && bit <= kAllHints; bit <<= 1) {
+    if ((hints_ & bit) != 0) out += std::string("; ") + HintText(static_cast<StatusHint>(bit));
+  }
+  return out;
+}
+
 std::string Status::ToString() const {
   if (ok()) return "ok";
-  return std::string(StatusCodeName(code_)) + ": " + message_;
+  return std::string(StatusCodeName(code_)) + ": " + Describe();
 }
 
 Status InvalidArgumentError(std::string message) {

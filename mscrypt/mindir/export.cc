@@ -9,14 +9,12 @@
 #include <numeric>
 #include <thread>
 
-#include "internal/io/file.h"
+#include "mscrypt/payload.h"
 #include "mindir/graph_impl.h"
 
 namespace mscrypt {
 
 using mindir_internal::Annotate;
-using internal::BaseName;
-using internal::DirName;
 using mindir_internal::JoinPath;
 using mindir_internal::kMindIRWeightHeaderSize;
 
@@ -30,31 +28,16 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// MakeDirs creates `dir` and its parents (mode 0700, like MindSpore's os.makedirs(mode=0o700)).
-Status MakeDirs(const std::string& dir) {
-  if (dir.empty() || dir == "." || dir == "/") return Status::Ok();
-  struct stat st;
-  if (::stat(dir.c_str(), &st) == 0) {
-    if (S_ISDIR(st.st_mode)) return Status::Ok();
-    return IoError("cannot create directory '" + dir + "': a file of that name exists");
-  }
-  MSCRYPT_RETURN_IF_ERROR(MakeDirs(DirName(dir)));
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return IoError(internal::ErrnoMessage("cannot create directory", dir, errno));
-  }
-  return Status::Ok();
-}
-
 // FileSink writes one output file atomically: plain bytes, container segments, or (custom
 // encryption) a whole plaintext collected in memory and passed through the user function.
 class FileSink {
  public:
   static StatusOr<std::unique_ptr<FileSink>> Create(const std::string& path, const MindIRExportOptions& options,
                                                     uint64_t plaintext_size) {
-    MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<internal::AtomicFile> file, internal::AtomicFile::Create(path));
+    MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<PayloadWriter> file, PayloadWriter::Create(path, nullptr, Mode::kAesGcm));
     std::unique_ptr<FileSink> sink(new FileSink(std::move(file), options));
     if (options.custom_encrypt) {
-      MSCRYPT_ASSIGN_OR_RETURN(sink->collected_, Buffer::Allocate(static_cast<size_t>(plaintext_size)));
+      MSCRYPT_ASSIGN_OR_RETURN(sink->collected_, PlaintextBuffer::Allocate(static_cast<size_t>(plaintext_size)));
     }
     return sink;
   }
@@ -78,7 +61,7 @@ class FileSink {
     if (tail + pad == 0) return Status::Ok();
     // The last block holds the remainder and the padding (<= 64 MiB because 64 MiB is a multiple
     // of the 64-byte alignment).
-    MSCRYPT_ASSIGN_OR_RETURN(Buffer last, Buffer::Allocate(tail + pad));
+    MSCRYPT_ASSIGN_OR_RETURN(PlaintextBuffer last, PlaintextBuffer::Allocate(tail + pad));
     if (tail > 0) std::memcpy(last.data(), data.data + whole, tail);
     std::memset(last.data() + tail, 0, pad);
     return EncryptAndWrite(last.view());
@@ -94,7 +77,7 @@ class FileSink {
   }
 
  private:
-  FileSink(std::unique_ptr<internal::AtomicFile> file, const MindIRExportOptions& options)
+  FileSink(std::unique_ptr<PayloadWriter> file, const MindIRExportOptions& options)
       : file_(std::move(file)), options_(options) {}
 
   int Workers() const {
@@ -127,20 +110,20 @@ class FileSink {
     return Status::Ok();
   }
 
-  std::unique_ptr<internal::AtomicFile> file_;
+  std::unique_ptr<PayloadWriter> file_;
   const MindIRExportOptions& options_;
-  Buffer collected_;
+  PlaintextBuffer collected_;
   size_t collected_size_ = 0;
 };
 
 // WriteWholeFile: one serialized model -> one file (Encrypt, custom function, or plain).
-Status WriteWholeFile(const std::string& path, const Buffer& plain, const MindIRExportOptions& options) {
+Status WriteWholeFile(const std::string& path, const PlaintextBuffer& plain, const MindIRExportOptions& options) {
   if (options.key != nullptr && !options.custom_encrypt) {
     Options o;
     o.threads = options.threads;
     return EncryptToFile(plain.view(), path, *options.key, options.mode, o);
   }
-  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<internal::AtomicFile> file, internal::AtomicFile::Create(path));
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<PayloadWriter> file, PayloadWriter::Create(path, nullptr, Mode::kAesGcm));
   if (options.custom_encrypt) {
     MSCRYPT_ASSIGN_OR_RETURN(Buffer out, options.custom_encrypt(plain.view()));
     MSCRYPT_RETURN_IF_ERROR(file->Write(out.view()));
@@ -200,9 +183,9 @@ StatusOr<MindIRExportResult> ExportExternal(const Graph& graph, const std::strin
     e->set_offset(static_cast<int64_t>(pl.offset));
     e->set_length(static_cast<int64_t>(p.data.size));
   });
-  MSCRYPT_ASSIGN_OR_RETURN(Buffer graph_bytes, mindir_internal::SerializeMessage(model, true));
+  MSCRYPT_ASSIGN_OR_RETURN(PlaintextBuffer graph_bytes, mindir_internal::SerializeMessage(model, true));
 
-  MSCRYPT_RETURN_IF_ERROR(MakeDirs(JoinPath(dir, variables)));
+  MSCRYPT_RETURN_IF_ERROR(CreateDirectories(JoinPath(dir, variables)));
   MindIRExportResult result;
   uint8_t header[kAlign] = {0};
   header[0] = 1;  // little-endian host (§4.4)
@@ -259,10 +242,10 @@ StatusOr<MindIRExportResult> ExportMindIR(const Graph& graph, const std::string&
   }
   if (external) return ExportExternal(graph, file_name, options);
 
-  MSCRYPT_ASSIGN_OR_RETURN(Buffer plain, mindir_internal::SerializeGraph(graph, true, true));
+  MSCRYPT_ASSIGN_OR_RETURN(PlaintextBuffer plain, mindir_internal::SerializeGraph(graph, true, true));
   MindIRExportResult result;
   result.graph_file = EndsWith(file_name, ".mindir") ? file_name : file_name + ".mindir";
-  MSCRYPT_RETURN_IF_ERROR(MakeDirs(DirName(result.graph_file)));
+  MSCRYPT_RETURN_IF_ERROR(CreateDirectories(DirName(result.graph_file)));
   MSCRYPT_RETURN_IF_ERROR(WriteWholeFile(result.graph_file, plain, options));
   return result;
 }

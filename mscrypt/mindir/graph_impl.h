@@ -18,10 +18,12 @@
 namespace mscrypt {
 
 struct Graph::Impl {
+  // Wipes the parameter bytes held in raw_data strings (weight files wipe themselves).
+  ~Impl();
   mind_ir::ModelProto model;
   // Plaintext of every external weight file, by location. Parameters' data views point into
   // these buffers or into model's raw_data strings; neither changes after construction.
-  std::map<std::string, Buffer> weight_files;
+  std::map<std::string, PlaintextBuffer> weight_files;
   std::vector<MindIRParameter> parameters;
   std::vector<MindIRTensorSpec> inputs;
   std::vector<MindIRTensorSpec> outputs;
@@ -30,6 +32,19 @@ struct Graph::Impl {
 };
 
 namespace mindir_internal {
+
+// RawDataWiper wipes the raw_data (parameter bytes) of every parameter of `model` when it goes out
+// of scope: protobuf's own strings are freed unwiped.
+class RawDataWiper {
+ public:
+  explicit RawDataWiper(mind_ir::ModelProto* model) : model_(model) {}
+  ~RawDataWiper();
+  RawDataWiper(const RawDataWiper&) = delete;
+  RawDataWiper& operator=(const RawDataWiper&) = delete;
+
+ private:
+  mind_ir::ModelProto* model_;
+};
 
 // CopyFieldsExcept copies every present field of `from` into `to` (same message type) except
 // the field numbered `skip_field`, and all of from's unknown fields. Used to rewrite parameters
@@ -62,16 +77,15 @@ Status Annotate(const Status& status, const std::string& prefix);
 // kMindIRWeightHeaderSize: the header of a weight file and the alignment of its payloads (§4.4).
 inline constexpr size_t kMindIRWeightHeaderSize = 64;
 
-// ParsePlaintextModel: parse + validate + resolve external weights. parse_hint is appended to
-// parse-failure messages (e.g. the CBC wrong-key hint).
-StatusOr<Graph> ParsePlaintextModel(ByteView plaintext, const MindIRLoadOptions& options,
-                                    const std::string& parse_hint);
+// ParsePlaintextModel: parse + validate + resolve external weights. The caller adds what
+// decryption proved to a failure (Payload::ParseFailed).
+StatusOr<Graph> ParsePlaintextModel(ByteView plaintext, const MindIRLoadOptions& options);
 
 // SerializeMessage: ModelProto -> Buffer, refusing 2 GiB or more.
-StatusOr<Buffer> SerializeMessage(const google::protobuf::Message& msg, bool exporting);
+StatusOr<PlaintextBuffer> SerializeMessage(const google::protobuf::Message& msg, bool exporting);
 
 // SerializeGraph: the model as loaded, or with external weights inlined into raw_data.
-StatusOr<Buffer> SerializeGraph(const Graph& graph, bool inline_external, bool exporting);
+StatusOr<PlaintextBuffer> SerializeGraph(const Graph& graph, bool inline_external, bool exporting);
 
 // BuildModelWithParameters copies graph's ModelProto into *out without duplicating parameter
 // bytes: every parameter with data is copied without raw_data and then handed to `rewrite`,

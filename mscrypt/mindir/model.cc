@@ -7,8 +7,8 @@
 #include <set>
 #include <utility>
 
-#include "internal/io/file.h"
 #include "mindir/graph_impl.h"
+#include "mscrypt/payload.h"
 
 namespace mscrypt {
 
@@ -17,6 +17,15 @@ using mindir_internal::Annotate;
 namespace mindir_internal {
 
 namespace pb = google::protobuf;
+
+RawDataWiper::~RawDataWiper() {
+  if (!model_->has_graph()) return;
+  mind_ir::GraphProto* g = model_->mutable_graph();
+  for (int i = 0; i < g->parameter_size(); ++i) {
+    std::string* raw = g->mutable_parameter(i)->mutable_raw_data();
+    Wipe(&(*raw)[0], raw->size());
+  }
+}
 
 void CopyFieldsExcept(const pb::Message& from, pb::Message* to, int skip_field) {
   const pb::Reflection* rf = from.GetReflection();
@@ -198,6 +207,8 @@ const std::vector<T>& EmptyVector() {
 
 }  // namespace
 
+Graph::Impl::~Impl() { mindir_internal::RawDataWiper wipe(&model); }
+
 const std::string& Graph::name() const { return impl_ ? impl_->model.graph().name() : EmptyString(); }
 const std::string& Graph::producer_name() const { return impl_ ? impl_->model.producer_name() : EmptyString(); }
 const std::string& Graph::model_version() const { return impl_ ? impl_->model.model_version() : EmptyString(); }
@@ -243,38 +254,20 @@ MindIRTensorSpec SpecOf(const mind_ir::ValueInfoProto& v) {
 
 Status Malformed(const std::string& what) { return Status(StatusCode::kMalformed, what); }
 
-// ReadPlainWeightFile reads an unencrypted weight file, refusing one that starts with a block
-// magic (the caller forgot the key).
-StatusOr<Buffer> ReadPlainWeightFile(const std::string& path) {
-  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<internal::InputFile> file, internal::InputFile::Open(path));
-  const uint64_t size = file->size();
-  if (size >= 4) {
-    uint8_t magic[4];
-    MSCRYPT_RETURN_IF_ERROR(file->ReadAt(0, MutableByteView(magic, 4)));
-    if (DetectMode(ByteView(magic, 4))) {
-      return InvalidArgumentError("the weight file is encrypted, pass the key (dec_key)");
-    }
-  }
-  if (size > std::numeric_limits<size_t>::max()) {
-    return Status(StatusCode::kResourceExhausted, "the weight file does not fit in memory");
-  }
-  MSCRYPT_ASSIGN_OR_RETURN(Buffer buf, Buffer::Allocate(static_cast<size_t>(size)));
-  MSCRYPT_RETURN_IF_ERROR(file->ReadAt(0, buf.mutable_view()));
-  return buf;
-}
-
-StatusOr<Buffer> ReadWeightFile(const std::string& path, const MindIRLoadOptions& options) {
+// ReadWeightFile: the plaintext of one weight file, through the caller's reader or the payload
+// seam (same key, mode and options as the graph; an encrypted file without a key is kKeyRequired).
+StatusOr<PlaintextBuffer> ReadWeightFile(const std::string& path, const MindIRLoadOptions& options) {
   if (options.read_weight_file) return options.read_weight_file(path);
-  if (options.key != nullptr) {
-    Options o;
-    o.threads = options.threads;
-    return DecryptFile(path, *options.key, options.mode, o);
-  }
-  return ReadPlainWeightFile(path);
+  PayloadReadOptions read;
+  read.key = options.key;
+  read.mode = options.mode;
+  read.container = options.container;
+  MSCRYPT_ASSIGN_OR_RETURN(Payload payload, ReadPayloadFile(path, read));
+  return payload.TakeBuffer();
 }
 
 // CheckWeightFileHeader: §4.4, byte 0 is 1 when the exporting host was little-endian.
-Status CheckWeightFileHeader(const Buffer& plain) {
+Status CheckWeightFileHeader(const PlaintextBuffer& plain) {
   if (plain.size() < kMindIRWeightHeaderSize) {
     return Malformed("it holds " + std::to_string(plain.size()) +
                      " plaintext bytes, less than the 64-byte weight file header");
@@ -306,19 +299,17 @@ Status CheckDataSize(int32_t data_type, uint64_t count, uint64_t actual, const s
 
 }  // namespace
 
-StatusOr<Graph> ParsePlaintextModel(ByteView plaintext, const MindIRLoadOptions& options,
-                                    const std::string& parse_hint) {
+StatusOr<Graph> ParsePlaintextModel(ByteView plaintext, const MindIRLoadOptions& options) {
   if (plaintext.size > kMindIRMaxModelSize) return ModelTooLargeError(plaintext.size, false);
   auto impl = std::make_shared<Graph::Impl>();
   if (plaintext.size == 0) {
-    return Malformed("the model is empty (0 bytes), not a MindIR ModelProto" + parse_hint);
+    return Malformed("the model is empty (0 bytes), not a MindIR ModelProto");
   }
   if (!impl->model.ParseFromArray(plaintext.data, static_cast<int>(plaintext.size))) {
-    return Malformed("the data is not a MindIR model: protobuf parsing of the ModelProto failed" +
-                     parse_hint);
+    return Malformed("the data is not a MindIR model: protobuf parsing of the ModelProto failed");
   }
   if (!impl->model.has_graph()) {
-    return Malformed("the ModelProto has no graph (field 7): not a MindIR model" + parse_hint);
+    return Malformed("the ModelProto has no graph (field 7): not a MindIR model");
   }
   const mind_ir::GraphProto& g = impl->model.graph();
   for (const mind_ir::ValueInfoProto& v : g.input()) impl->inputs.push_back(SpecOf(v));
@@ -377,8 +368,8 @@ StatusOr<Graph> ParsePlaintextModel(ByteView plaintext, const MindIRLoadOptions&
   for (const auto& [location, indexes] : by_location) {
     const std::string path = JoinPath(options.weights_dir, location);
     const std::string where = "weight file '" + location + "' (" + path + "): ";
-    MSCRYPT_ASSIGN_OR_RETURN(Buffer plain, [&]() -> StatusOr<Buffer> {
-      StatusOr<Buffer> r = ReadWeightFile(path, options);
+    MSCRYPT_ASSIGN_OR_RETURN(PlaintextBuffer plain, [&]() -> StatusOr<PlaintextBuffer> {
+      StatusOr<PlaintextBuffer> r = ReadWeightFile(path, options);
       if (!r.ok()) return Annotate(r.status(), where);
       return r;
     }());
@@ -399,17 +390,17 @@ StatusOr<Graph> ParsePlaintextModel(ByteView plaintext, const MindIRLoadOptions&
   return Graph(std::shared_ptr<const Graph::Impl>(std::move(impl)));
 }
 
-StatusOr<Buffer> SerializeMessage(const google::protobuf::Message& msg, bool exporting) {
+StatusOr<PlaintextBuffer> SerializeMessage(const google::protobuf::Message& msg, bool exporting) {
   const size_t size = msg.ByteSizeLong();
   if (size > kMindIRMaxModelSize) return ModelTooLargeError(size, exporting);
-  MSCRYPT_ASSIGN_OR_RETURN(Buffer buf, Buffer::Allocate(size));
+  MSCRYPT_ASSIGN_OR_RETURN(PlaintextBuffer buf, PlaintextBuffer::Allocate(size));
   if (size > 0 && !msg.SerializeToArray(buf.data(), static_cast<int>(size))) {
     return InternalError("protobuf failed to serialize the ModelProto");
   }
   return buf;
 }
 
-StatusOr<Buffer> SerializeGraph(const Graph& graph, bool inline_external, bool exporting) {
+StatusOr<PlaintextBuffer> SerializeGraph(const Graph& graph, bool inline_external, bool exporting) {
   if (graph.empty()) return InvalidArgumentError("the graph is null (nothing was loaded)");
   const Graph::Impl& impl = *graph.impl();
   if (!inline_external || !impl.has_external) {
@@ -419,6 +410,7 @@ StatusOr<Buffer> SerializeGraph(const Graph& graph, bool inline_external, bool e
     return SerializeMessage(impl.model, exporting);
   }
   mind_ir::ModelProto out;
+  RawDataWiper wiper(&out);
   BuildModelWithParameters(graph, &out, [](const MindIRParameter& p, mind_ir::TensorProto* t) {
     t->clear_external_data();
     t->set_raw_data(p.data.data, p.data.size);
@@ -451,12 +443,12 @@ void BuildModelWithParameters(
 
 }  // namespace mindir_internal
 
-StatusOr<Buffer> Graph::SerializeModel(bool inline_external) const {
+StatusOr<PlaintextBuffer> Graph::SerializeModel(bool inline_external) const {
   return mindir_internal::SerializeGraph(*this, inline_external, false);
 }
 
 StatusOr<Graph> ParseMindIR(ByteView plaintext, const MindIRLoadOptions& options) {
-  return mindir_internal::ParsePlaintextModel(plaintext, options, "");
+  return mindir_internal::ParsePlaintextModel(plaintext, options);
 }
 
 }  // namespace mscrypt

@@ -23,7 +23,7 @@ Key::Key(const Key& other) : len(other.len), oversized_(other.oversized_) {
 
 Key& Key::operator=(const Key& other) {
   if (this != &other) {
-    OPENSSL_cleanse(key, max_key_len);
+    mscrypt::Wipe(key, max_key_len);
     std::memcpy(key, other.key, max_key_len);
     len = other.len;
     oversized_ = other.oversized_;
@@ -32,7 +32,7 @@ Key& Key::operator=(const Key& other) {
 }
 
 Key::~Key() {
-  OPENSSL_cleanse(key, max_key_len);
+  mscrypt::Wipe(key, max_key_len);
   len = 0;
 }
 

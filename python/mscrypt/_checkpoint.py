@@ -306,7 +306,7 @@ def load_checkpoint(ckpt_file_name: PathLike, dec_key: Optional[BytesLike] = Non
 
     ``dec_key``/``dec_mode`` decrypt an encrypted file (decryption runs on ``threads`` threads with
     the GIL released). An encrypted file loaded without ``dec_key`` raises
-    :class:`InvalidArgumentError` saying so; a wrong key or mode raises a :class:`FormatError`
+    :class:`KeyRequiredError` (a :class:`ValueError`); a wrong key or mode raises a :class:`FormatError`
     subclass. ``filter_prefix`` drops names starting with any prefix, ``specify_prefix`` keeps only
     names starting with one (filter wins), ``choice_func(name)`` is used only when neither is given
     (MindSpore's rules). ``crc_check=True`` verifies the ``crc_num`` trailer (mismatch:

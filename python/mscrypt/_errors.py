@@ -13,12 +13,19 @@ class Error(Exception):
     """Base class of every mscrypt error."""
 
     code: int = -1
+    #: What to check, as the native StatusHint flags (0: no advice); the message words them.
+    hints: int = 0
     block_index = None
     byte_offset = None
 
 
 class InvalidArgumentError(Error, ValueError):
     """A bad argument: key length, mode name, thread count, option combination."""
+
+
+class KeyRequiredError(InvalidArgumentError):
+    """The input is encrypted and no key was given. A :class:`ValueError`; it derives from
+    :class:`InvalidArgumentError` because earlier releases raised that for this case."""
 
 
 class ArgumentTypeError(InvalidArgumentError, TypeError):

@@ -16,8 +16,8 @@ Differences from MindSpore, all deliberate:
   goes through the callable. MindSpore refuses this combination on export (TypeError) and cannot
   find the weight files on load, so such exports are readable by mscrypt only.
 * ``load_mindir`` accepts any file name (MindSpore requires the ``.mindir`` suffix) and an
-  encrypted file without a key fails with "the file is encrypted, pass the key (dec_key)" for all
-  three modes (MindSpore's check misses SM4-CBC).
+  encrypted file without a key fails with ``KeyRequiredError`` for all three modes (MindSpore's
+  check misses SM4-CBC).
 * Files are written atomically (temporary name, then rename); MindSpore's chmod 0400 is not copied.
 """
 
@@ -29,7 +29,7 @@ from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Union
 import numpy as np
 
 from . import _mscrypt
-from ._errors import ArgumentTypeError, InvalidArgumentError
+from ._errors import ArgumentTypeError, KeyRequiredError
 
 BytesLike = Union[bytes, bytearray, memoryview]
 PathLike = Union[str, "os.PathLike[str]"]
@@ -174,8 +174,8 @@ def load_mindir(file_name: PathLike, dec_key: Optional[BytesLike] = None,
     external weight file). ``threads``: decryption workers (0 = one per core). Decryption and
     parsing run without the GIL.
 
-    Raises ``InvalidArgumentError`` for an encrypted file without a key ("the file is encrypted,
-    pass the key (dec_key)") and bad arguments; ``AuthenticationError`` / ``WrongModeError`` /
+    Raises ``KeyRequiredError`` for an encrypted file without a key, ``InvalidArgumentError`` for
+    bad arguments; ``AuthenticationError`` / ``WrongModeError`` /
     ``NotEncryptedError`` / ``TruncatedError`` from the container; ``MalformedError`` when the
     plaintext is not a valid MindIR model or an external weight file does not match;
     ``UnsupportedError`` for a ModelProto of 2 GiB or more; ``FileError`` for missing files.
@@ -240,10 +240,8 @@ def _graph_of(model: Any, threads: int) -> Any:
     if isinstance(model, str) or hasattr(model, "__fspath__"):
         try:
             return load_mindir(model, threads=threads)._graph
-        except InvalidArgumentError as e:
-            if "encrypted" not in str(e):
-                raise
-            raise InvalidArgumentError(
+        except KeyRequiredError as e:
+            raise KeyRequiredError(
                 f"{e}: model paths must be plain .mindir files; load an encrypted one with "
                 "load_mindir(path, dec_key, dec_mode) and pass the MindIR") from None
     raise TypeError("model must be a MindIR, plaintext ModelProto bytes or the path of a plain .mindir file, "

@@ -32,8 +32,10 @@ struct PendingPythonError {
   }
 };
 
-// BufferFromPython copies a bytes-like callable result into a Buffer (GIL held).
-StatusOr<Buffer> BufferFromPython(const py::object& obj, const char* what) {
+// BufferFromPython copies a bytes-like callable result into a Buffer, or a PlaintextBuffer when
+// it is plaintext (GIL held).
+template <typename BufferT>
+StatusOr<BufferT> BufferFromPython(const py::object& obj, const char* what) {
   if (PyUnicode_Check(obj.ptr()) || PyObject_CheckBuffer(obj.ptr()) == 0) {
     const std::string msg = std::string(what) + " must return bytes-like data, not " +
                             std::string(Py_TYPE(obj.ptr())->tp_name);
@@ -41,17 +43,17 @@ StatusOr<Buffer> BufferFromPython(const py::object& obj, const char* what) {
     throw py::error_already_set();
   }
   ReadOnlyBuffer buf(obj, what);
-  MSCRYPT_ASSIGN_OR_RETURN(Buffer out, Buffer::Allocate(buf.view().size));
+  MSCRYPT_ASSIGN_OR_RETURN(BufferT out, BufferT::Allocate(buf.view().size));
   if (buf.view().size > 0) std::memcpy(out.data(), buf.view().data, buf.view().size);
   return out;
 }
 
 // CallPython runs `fn` with the GIL; Python exceptions are parked in *pending.
-template <typename Fn>
-StatusOr<Buffer> CallPython(PendingPythonError* pending, const char* what, Fn fn) {
+template <typename BufferT, typename Fn>
+StatusOr<BufferT> CallPython(PendingPythonError* pending, const char* what, Fn fn) {
   py::gil_scoped_acquire gil;
   try {
-    return BufferFromPython(fn(), what);
+    return BufferFromPython<BufferT>(fn(), what);
   } catch (py::error_already_set& e) {
     pending->error = std::move(e);
   } catch (py::builtin_exception& e) {
@@ -105,7 +107,7 @@ Graph LoadFile(const py::handle& path, const py::handle& key, const py::handle& 
     options.key = &*secret;
     options.mode = ModeFromPython(mode, "dec_mode");
   }
-  options.threads = MakeOptions(threads, false).threads;
+  options.container = MakeOptions(threads, false);
   StatusOr<Graph> g = Status(StatusCode::kInternal, "unset");
   {
     py::gil_scoped_release release;
@@ -120,12 +122,12 @@ Graph LoadFile(const py::handle& path, const py::handle& key, const py::handle& 
 Graph ParsePlaintext(const py::handle& data, const py::object& weights_dir, const py::object& reader, int threads) {
   ReadOnlyBuffer in(data, "model");
   MindIRLoadOptions options;
-  options.threads = MakeOptions(threads, false).threads;
+  options.container = MakeOptions(threads, false);
   if (!weights_dir.is_none()) options.weights_dir = PathFromPython(weights_dir, "weights_dir");
   PendingPythonError pending;
   if (!reader.is_none()) {
     options.read_weight_file = [&pending, &reader](const std::string& path) {
-      return CallPython(&pending, "the decrypt function", [&] { return reader(path); });
+      return CallPython<PlaintextBuffer>(&pending, "the decrypt function", [&] { return reader(path); });
     };
   }
   StatusOr<Graph> g = Status(StatusCode::kInternal, "unset");
@@ -149,7 +151,7 @@ py::tuple Export(const Graph& graph, const py::handle& file_name, const py::hand
   PendingPythonError pending;
   if (!encrypt_func.is_none()) {
     options.custom_encrypt = [&pending, &encrypt_func](ByteView plain) {
-      return CallPython(&pending, "the encrypt function", [&] {
+      return CallPython<Buffer>(&pending, "the encrypt function", [&] {
         return encrypt_func(py::bytes(reinterpret_cast<const char*>(plain.data), plain.size));
       });
     };
@@ -184,7 +186,7 @@ void RegisterMindir(py::module_& m) {
       .def("parameters", &ParameterTuples)
       .def("serialize",
            [](const Graph& g, bool inline_external) {
-             StatusOr<Buffer> b = Status(StatusCode::kInternal, "unset");
+             StatusOr<PlaintextBuffer> b = Status(StatusCode::kInternal, "unset");
              {
                py::gil_scoped_release release;
                b = g.SerializeModel(inline_external);

@@ -22,6 +22,7 @@ const char* ExceptionClassName(StatusCode code) {
     case StatusCode::kFailedPrecondition: return "Error";
     case StatusCode::kResourceExhausted: return "OutOfMemoryError";
     case StatusCode::kInternal: return "InternalError";
+    case StatusCode::kKeyRequired: return "KeyRequiredError";
     case StatusCode::kOk: break;
   }
   return "Error";
@@ -34,8 +35,9 @@ const char* ExceptionClassName(StatusCode code) {
 [[noreturn]] void RaiseAs(const char* class_name, const Status& status) {
   py::gil_scoped_acquire gil;
   py::object cls = py::module_::import("mscrypt._errors").attr(class_name);
-  py::object exc = cls(py::str(status.message()));
+  py::object exc = cls(py::str(status.Describe()));
   exc.attr("code") = static_cast<int>(status.code());
+  exc.attr("hints") = status.hints();
   if (status.block_index() >= 0) {
     exc.attr("block_index") = status.block_index();
     exc.attr("byte_offset") = status.byte_offset();

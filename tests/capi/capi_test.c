@@ -193,6 +193,15 @@ static void test_status_names_and_constants(void) {
   CHECK(mscrypt_last_error(NULL, 0) == 0);
   buf[0] = 'x';
   CHECK(mscrypt_last_error(buf, sizeof(buf)) == 0 && buf[0] == '\0');
+  CHECK(mscrypt_last_error_hints() == 0);
+  CHECK(strcmp(mscrypt_status_name(MSCRYPT_ERR_KEY_REQUIRED), "key required") == 0);
+  /* mscrypt_wipe zeroes exactly the bytes named; NULL and 0 are no-ops. */
+  memset(buf, 0x5A, sizeof(buf));
+  mscrypt_wipe(buf + 1, 3);
+  CHECK(buf[0] == 0x5A && buf[1] == 0 && buf[2] == 0 && buf[3] == 0 && buf[4] == 0x5A);
+  mscrypt_wipe(NULL, 5);
+  mscrypt_wipe(buf, 0);
+  CHECK(buf[0] == 0x5A);
 }
 
 static void test_modes(void) {
@@ -479,6 +488,15 @@ static void test_failure_contract(void) {
   need = 99;
   CHECK_STATUS(mscrypt_decrypted_size(key, &need, MSCRYPT_MODE_AES_GCM, ct, ct_len - 3, NULL), MSCRYPT_ERR_TRUNCATED);
   CHECK(need == 0);
+  /* The advice travels as a flag and, worded, in the message. */
+  CHECK(mscrypt_last_error_hints() == MSCRYPT_HINT_INCOMPLETE);
+  {
+    char detail[512];
+    mscrypt_last_error(detail, sizeof(detail));
+    CHECK(strstr(detail, "incomplete copy or download") != NULL);
+  }
+  CHECK_STATUS(mscrypt_decrypted_size(key, &need, MSCRYPT_MODE_AES_CBC, ct, ct_len, NULL), MSCRYPT_ERR_WRONG_MODE);
+  CHECK(mscrypt_last_error_hints() == MSCRYPT_HINT_OTHER_MODE);
   need = 99;
   CHECK_STATUS(mscrypt_encrypted_size(&need, (mscrypt_mode)5, 10), MSCRYPT_ERR_INVALID_ARGUMENT);
   CHECK(need == 0);
@@ -1122,7 +1140,7 @@ static void test_checkpoints(void) {
     for (i = 0; i < 3; ++i) {
       golden_path(path, sizeof(path), kEncrypted[i]);
       ckpt = (mscrypt_ckpt *)&g_checks;
-      CHECK_STATUS(mscrypt_ckpt_open(&ckpt, NULL, MSCRYPT_MODE_AES_GCM, path, 0, NULL), MSCRYPT_ERR_INVALID_ARGUMENT);
+      CHECK_STATUS(mscrypt_ckpt_open(&ckpt, NULL, MSCRYPT_MODE_AES_GCM, path, 0, NULL), MSCRYPT_ERR_KEY_REQUIRED);
       CHECK(ckpt == NULL);
       mscrypt_last_error(msg, sizeof(msg));
       CHECK(strstr(msg, "encrypted") != NULL && strstr(msg, "key") != NULL);
@@ -1286,8 +1304,9 @@ static void test_mindir(void) {
   /* No key on an encrypted model, wrong key, wrong mode, key on a plain model. */
   golden_path(path, sizeof(path), "mindir_aes_gcm_128.mindir");
   b = (mscrypt_buffer *)&g_checks;
-  CHECK_STATUS(mscrypt_mindir_load(&b, NULL, MSCRYPT_MODE_AES_GCM, path, 0, NULL), MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(mscrypt_mindir_load(&b, NULL, MSCRYPT_MODE_AES_GCM, path, 0, NULL), MSCRYPT_ERR_KEY_REQUIRED);
   CHECK(b == NULL);
+  CHECK(mscrypt_last_error_hints() == 0);
   mscrypt_last_error(msg, sizeof(msg));
   CHECK(strstr(msg, "encrypted") != NULL && strstr(msg, "key") != NULL);
   m = (mscrypt_mindir *)&g_checks;

@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "mscrypt/container.h"
+#include "mscrypt/payload.h"
 #include "test_util.h"
 
 namespace mscrypt::testing {
@@ -46,7 +47,7 @@ TEST(FileIo, EncryptFileToFileThenBothDecryptPaths) {
       ASSERT_OK(EncryptFileToFile(dir.File("pt"), dir.File("ct"), key, mode, Threads(2)));
       const auto ct = ReadFileOrDie(dir.File("ct"));
       EXPECT_EQ(ct.size(), Value(EncryptedSize(mode, n)));
-      StatusOr<Buffer> a = DecryptFile(dir.File("ct"), key, mode);
+      auto a = DecryptFile(dir.File("ct"), key, mode);
       ASSERT_OK(a);
       EXPECT_EQ(ToVec(*a), pt);
       ASSERT_OK(DecryptFileToFile(dir.File("ct"), dir.File("back"), key, mode, Threads(2)));
@@ -68,7 +69,7 @@ TEST(FileIo, EncryptToFileAndStream) {
       ASSERT_OK(EncryptStreamToFile(in, dir.File("b.ckpt"), key, mode));
       for (const char* f : {"a.ckpt", "b.ckpt"}) {
         EXPECT_EQ(ReadFileOrDie(dir.File(f)).size(), Value(EncryptedSize(mode, n))) << f;
-        StatusOr<Buffer> back = DecryptFile(dir.File(f), key, mode);
+        auto back = DecryptFile(dir.File(f), key, mode);
         ASSERT_OK(back);
         EXPECT_EQ(ToVec(*back), pt) << f;
       }
@@ -94,7 +95,7 @@ TEST(FileIo, EncryptingFileWriterSmallPieces) {
     }
     EXPECT_FALSE(FileExists(dst)) << "nothing is visible before Commit";
     ASSERT_OK((*w)->Commit());
-    StatusOr<Buffer> back = DecryptFile(dst, key, mode);
+    auto back = DecryptFile(dst, key, mode);
     ASSERT_OK(back);
     EXPECT_EQ(ToVec(*back), pt);
     StatusOr<ContainerInfo> info = InspectFile(dst);

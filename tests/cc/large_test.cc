@@ -27,7 +27,7 @@ std::vector<uint64_t> SplitSizes(uint64_t n) {
   return s;
 }
 
-bool PrefixEquals(const Buffer& b, size_t n) {
+bool PrefixEquals(const PlaintextBuffer& b, size_t n) {
   return b.size() == n && std::memcmp(b.data(), BigPlaintext().data(), n) == 0;
 }
 
@@ -64,7 +64,7 @@ TEST_P(BlockBoundary, RoundTripSplitAndThreads) {
   for (int threads : {1, 2}) {
     Options o;
     o.threads = threads;
-    StatusOr<Buffer> back = Decrypt(ct->view(), key, mode, o);
+    auto back = Decrypt(ct->view(), key, mode, o);
     ASSERT_OK(back);
     EXPECT_TRUE(PrefixEquals(*back, n)) << "threads=" << threads;
   }
@@ -122,7 +122,7 @@ TEST(LargeSizes, FilePathsAcrossBlockBoundaries) {
   for (int threads : {1, 2}) {
     Options t;
     t.threads = threads;
-    StatusOr<Buffer> back = DecryptFile(dir.File("a2"), key, Mode::kAesGcm, t);
+    auto back = DecryptFile(dir.File("a2"), key, Mode::kAesGcm, t);
     ASSERT_OK(back);
     EXPECT_TRUE(PrefixEquals(*back, n)) << threads;
   }
@@ -151,7 +151,7 @@ TEST(LargeSizes, FilePathsAcrossBlockBoundaries) {
     ASSERT_EQ(info->blocks.size(), 3u);
     EXPECT_EQ(info->blocks[0].size, 67108912u);
     EXPECT_EQ(info->blocks[1].size, 67108912u);
-    StatusOr<Buffer> back = DecryptFile(dir.File("w"), key, mode, o);
+    auto back = DecryptFile(dir.File("w"), key, mode, o);
     ASSERT_OK(back);
     EXPECT_TRUE(PrefixEquals(*back, n)) << ModeName(mode);
   }
@@ -167,7 +167,7 @@ TEST(LargeSizes, StreamAtTheBlockBoundary) {
     StatusOr<ContainerInfo> info = InspectFile(dir.File("s"));
     ASSERT_OK(info);
     EXPECT_EQ(info->blocks.size(), n == M ? 1u : 2u);
-    StatusOr<Buffer> back = DecryptFile(dir.File("s"), key, Mode::kAesCbc);
+    auto back = DecryptFile(dir.File("s"), key, Mode::kAesCbc);
     ASSERT_OK(back);
     EXPECT_TRUE(PrefixEquals(*back, n));
   }

@@ -17,15 +17,43 @@ using ::mscrypt::testing::PutLe32;
 using ::mscrypt::testing::StatusAt;
 using ::mscrypt::testing::ToHex;
 
+// The mode table against the byte layout of docs/format.md §2.1 and §2.3, written out by hand.
+TEST(ModeTable, MatchesTheFormatSpec) {
+  EXPECT_EQ(Spec(Mode::kAesGcm).header_size(), 48u);
+  EXPECT_EQ(Spec(Mode::kAesGcm).iv_offset(), 28u);
+  EXPECT_EQ(Spec(Mode::kAesGcm).tag_offset(), 4u);
+  EXPECT_EQ(Spec(Mode::kAesGcm).nonce_size, 12u);
+  EXPECT_TRUE(Spec(Mode::kAesGcm).authenticated);
+  EXPECT_FALSE(Spec(Mode::kAesGcm).padded);
+  for (Mode m : {Mode::kAesCbc, Mode::kSm4Cbc}) {
+    EXPECT_EQ(Spec(m).header_size(), 32u);
+    EXPECT_EQ(Spec(m).iv_offset(), 12u);
+    EXPECT_EQ(Spec(m).tag_size, 0u);
+    EXPECT_FALSE(Spec(m).authenticated);
+    EXPECT_TRUE(Spec(m).padded);
+  }
+  EXPECT_EQ(kMaxHeaderSize, Spec(Mode::kAesGcm).header_size());
+  for (size_t i = 0; i < kModeCount; ++i) {
+    EXPECT_EQ(static_cast<size_t>(kModeSpecs[i].mode), i);
+    EXPECT_EQ(ParseMode(kModeSpecs[i].name).value(), kModeSpecs[i].mode);
+    EXPECT_EQ(HeaderSize(kModeSpecs[i].mode, Format::kCurrent), kModeSpecs[i].header_size());
+    for (size_t k = 0; k < 3; ++k) {
+      EXPECT_EQ(kModeSpecs[i].key_sizes[k] != 0, kModeSpecs[i].openssl_cipher[k] != nullptr) << i << " " << k;
+    }
+  }
+  EXPECT_EQ(SpecOf(static_cast<Mode>(3)), nullptr);
+  EXPECT_EQ(SpecOf(static_cast<Mode>(-1)), nullptr);
+}
+
 TEST(Layout, MagicBytesOnDisk) {
   uint8_t b[4];
-  StoreLe32(b, MagicOf(Mode::kAesGcm));
+  StoreLe32(b, Spec(Mode::kAesGcm).magic);
   EXPECT_EQ(ToHex(b, 4), "d85e3a7f");
-  StoreLe32(b, MagicOf(Mode::kAesCbc));
+  StoreLe32(b, Spec(Mode::kAesCbc).magic);
   EXPECT_EQ(ToHex(b, 4), "d95e3a7f");
-  StoreLe32(b, MagicOf(Mode::kSm4Cbc));
+  StoreLe32(b, Spec(Mode::kSm4Cbc).magic);
   EXPECT_EQ(ToHex(b, 4), "da5e3a7f");
-  for (Mode m : ::mscrypt::testing::AllModes()) EXPECT_EQ(ModeOfMagic(MagicOf(m)), m);
+  for (Mode m : ::mscrypt::testing::AllModes()) EXPECT_EQ(ModeOfMagic(SpecOf(m)->magic), m);
   EXPECT_FALSE(ModeOfMagic(0x7F3A5EDB).has_value());
   EXPECT_FALSE(ModeOfMagic(0).has_value());
 }
@@ -68,7 +96,7 @@ TEST(Layout, WriteBlockHeaderCbcFields) {
   for (Mode m : {Mode::kAesCbc, Mode::kSm4Cbc}) {
     std::vector<uint8_t> h(32, 0);
     WriteBlockHeader(m, iv.data(), 48, h.data());
-    EXPECT_EQ(GetLe32(h, 0), static_cast<int32_t>(MagicOf(m)));
+    EXPECT_EQ(GetLe32(h, 0), static_cast<int32_t>(SpecOf(m)->magic));
     EXPECT_EQ(GetLe32(h, 4), 72);
     EXPECT_EQ(GetLe32(h, 8), 16);
     EXPECT_EQ(ToHex(h.data() + 12, 16), ToHex(iv));
@@ -174,7 +202,7 @@ TEST(ParseBlockFrame, CipherLenCapBoundary) {
   // Legacy blocks were up to 512 MiB (spec 1.1): cap 512 MiB + 16.
   const auto legacy_cap = static_cast<int32_t>(kLegacyMaxCipherLen);
   auto legacy = Header(Mode::kAesCbc, legacy_cap);
-  StoreLe32(legacy.data(), kMagicAesGcm);
+  StoreLe32(legacy.data(), kLegacyMagic);
   EXPECT_OK(Parse(legacy, Mode::kAesCbc, uint64_t{32} + legacy_cap, Format::kLegacy));
   PutLe32(legacy, 28, legacy_cap + 16);
   PutLe32(legacy, 4, 24 + legacy_cap + 16);

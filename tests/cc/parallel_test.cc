@@ -38,7 +38,7 @@ TEST(Parallel, ThreadCountsGiveIdenticalOutput) {
     for (int threads : {0, 1, 2, 7, 64, 1000}) {
       Options o;
       o.threads = threads;
-      StatusOr<Buffer> out = Decrypt(m.ct, MakeKey(kb), mode, o);
+      auto out = Decrypt(m.ct, MakeKey(kb), mode, o);
       ASSERT_OK(out);
       EXPECT_EQ(ToVec(*out), m.pt) << ModeName(mode) << " threads=" << threads;
       EXPECT_OK(Verify(m.ct, MakeKey(kb), mode, o));
@@ -79,7 +79,7 @@ TEST(Parallel, ConcurrentCallersFromManyThreads) {
       Options o;
       o.threads = 1 + t % 3;
       for (int rep = 0; rep < 30; ++rep) {
-        StatusOr<Buffer> out = Decrypt(inputs[static_cast<size_t>(t)].ct, key, mode, o);
+        auto out = Decrypt(inputs[static_cast<size_t>(t)].ct, key, mode, o);
         if (!out.ok() || ToVec(*out) != inputs[static_cast<size_t>(t)].pt) ++failures;
         // Interleave encryption and a wrong-key failure on the same thread.
         StatusOr<Buffer> ct = Encrypt(inputs[static_cast<size_t>(t)].pt, key, mode, o);
@@ -87,11 +87,11 @@ TEST(Parallel, ConcurrentCallersFromManyThreads) {
           ++failures;
           continue;
         }
-        StatusOr<Buffer> back = Decrypt(ct->view(), key, mode, o);
+        auto back = Decrypt(ct->view(), key, mode, o);
         if (!back.ok() || ToVec(*back) != inputs[static_cast<size_t>(t)].pt) ++failures;
         // A wrong key must never yield the plaintext (GCM: always kAuthenticationFailed; CBC's
         // padding check lets ~1/256 wrong keys through, to garbage).
-        StatusOr<Buffer> wrong = Decrypt(ct->view(), MakeKey(KeyBytes(key.size(), 0xEE)), mode, o);
+        auto wrong = Decrypt(ct->view(), MakeKey(KeyBytes(key.size(), 0xEE)), mode, o);
         if (mode == Mode::kAesGcm ? wrong.status().code() != StatusCode::kAuthenticationFailed
                                   : wrong.ok() && ToVec(*wrong) == inputs[static_cast<size_t>(t)].pt) {
           ++failures;

@@ -49,7 +49,7 @@ TEST(SecretBytes, CloneEqualsButIsIndependent) {
   StatusOr<Buffer> ct = Encrypt(Bytes("clone"), a, Mode::kAesGcm);
   ASSERT_OK(ct);
   { SecretBytes gone = std::move(a); }
-  StatusOr<Buffer> pt = Decrypt(ct->view(), b, Mode::kAesGcm);
+  auto pt = Decrypt(ct->view(), b, Mode::kAesGcm);
   ASSERT_OK(pt);
   EXPECT_EQ(ToVec(*pt), Bytes("clone"));
 }

@@ -91,6 +91,9 @@ std::string ToHex(const uint8_t* data, size_t size) {
 }
 
 std::vector<uint8_t> ToVec(const Buffer& b) { return std::vector<uint8_t>(b.data(), b.data() + b.size()); }
+std::vector<uint8_t> ToVec(const PlaintextBuffer& b) {
+  return std::vector<uint8_t>(b.data(), b.data() + b.size());
+}
 
 std::vector<uint8_t> PseudoRandom(size_t size, uint64_t seed) {
   std::vector<uint8_t> out(size);
@@ -136,10 +139,10 @@ std::vector<uint8_t> SealWithIv(Mode mode, const std::vector<uint8_t>& key, cons
   std::vector<uint8_t> out(header + cipher_len);
   uint8_t tag[16] = {0};
   SecretBytes k = MakeKey(key);
-  Status s = internal::SealBlock(mode, k, iv.data(), plaintext.data(), plaintext.size(), out.data() + header, tag);
+  Status s = internal::SealBlock(*SpecOf(mode), k, iv.data(), plaintext.data(), plaintext.size(), out.data() + header, tag);
   if (!s.ok()) throw std::runtime_error("SealBlock: " + s.ToString());
   internal::WriteBlockHeader(mode, iv.data(), cipher_len, out.data());
-  if (mode == Mode::kAesGcm) std::memcpy(out.data() + internal::kGcmTagOffset, tag, 16);
+  std::memcpy(out.data() + SpecOf(mode)->tag_offset(), tag, SpecOf(mode)->tag_size);
   return out;
 }
 
@@ -150,7 +153,7 @@ std::vector<uint8_t> SealLegacyWithIv(Mode mode, const std::vector<uint8_t>& key
   const size_t header = internal::HeaderSize(mode, Format::kCurrent);
   std::vector<uint8_t> ct(f2.begin() + static_cast<std::ptrdiff_t>(header), f2.end());
   std::vector<uint8_t> out(32);
-  PutLe32(out, 0, static_cast<int32_t>(internal::kMagicAesGcm));
+  PutLe32(out, 0, static_cast<int32_t>(internal::kLegacyMagic));
   PutLe32(out, 4, static_cast<int32_t>(24 + ct.size()));
   PutLe32(out, 8, 16);
   std::memcpy(out.data() + 12, iv.data(), 16);

@@ -55,6 +55,7 @@ std::vector<uint8_t> FromHex(const std::string& hex);
 std::string ToHex(const uint8_t* data, size_t size);
 inline std::string ToHex(const std::vector<uint8_t>& v) { return ToHex(v.data(), v.size()); }
 std::vector<uint8_t> ToVec(const Buffer& b);
+std::vector<uint8_t> ToVec(const PlaintextBuffer& b);
 inline std::vector<uint8_t> Bytes(const std::string& s) { return std::vector<uint8_t>(s.begin(), s.end()); }
 
 // Deterministic pseudo-random bytes (splitmix64), fast enough for 128 MiB buffers.

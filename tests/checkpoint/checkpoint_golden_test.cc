@@ -115,7 +115,7 @@ TEST_F(CheckpointGolden, EncryptedFilesAllModes) {
     ExpectTable(*f);
     EXPECT_EQ(std::string(reinterpret_cast<const char*>(f->plaintext.data()), f->plaintext.size()), plain);
     auto nokey = ReadCheckpointFile(Golden(c.file), nullptr, c.mode);
-    CK_EXPECT_CODE(nokey, StatusCode::kInvalidArgument);
+    CK_EXPECT_CODE(nokey, StatusCode::kKeyRequired);
   }
 }
 

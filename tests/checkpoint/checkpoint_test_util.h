@@ -98,7 +98,7 @@ inline Status WriteCheckpoint(const std::string& path, const std::vector<Tensor>
 }
 
 // Contents: the joined bytes of a tensor.
-inline std::string Contents(const Buffer& plaintext, const CheckpointTensor& t) {
+inline std::string Contents(const PlaintextBuffer& plaintext, const CheckpointTensor& t) {
   std::string out(static_cast<size_t>(t.size_in_bytes), '\0');
   Status s = GatherTensorBytes(plaintext.view(), t, MutableByteView(reinterpret_cast<uint8_t*>(out.data()), out.size()));
   EXPECT_TRUE(s.ok()) << s.ToString();

@@ -70,7 +70,7 @@ TEST(CheckpointWriter, EncryptedRoundTripAllModes) {
     EXPECT_EQ(std::string(reinterpret_cast<const char*>(f->plaintext.data()), f->plaintext.size()), plain);
     // Without a key: a clear "encrypted" error, not a parse error.
     auto nokey = ReadCheckpointFile(path, nullptr, mode);
-    CK_EXPECT_CODE(nokey, StatusCode::kInvalidArgument);
+    CK_EXPECT_CODE(nokey, StatusCode::kKeyRequired);
     EXPECT_NE(nokey.status().message().find("encrypted"), std::string::npos);
     SecretBytes wrong = TestKey(24);
     EXPECT_FALSE(ReadCheckpointFile(path, &wrong, mode).ok());
@@ -88,6 +88,7 @@ TEST(CheckpointWriter, WrongCbcKeyPassingThePaddingIsMalformedWithAKeyHint) {
     const std::string path = dir.File("cbc.ckpt");
     CK_ASSERT_OK(WriteCheckpoint(path, tensors, &key, mode));
     const std::string bytes = ReadFile(path);
+    const uint64_t plain_size = DecryptedSize(View(bytes), key, mode).value();
     // Search, deterministically for this file, a wrong key whose padding check passes.
     std::vector<uint8_t> wrong_bytes(16, 0x42);
     bool found = false;
@@ -98,10 +99,15 @@ TEST(CheckpointWriter, WrongCbcKeyPassingThePaddingIsMalformedWithAKeyHint) {
     }
     ASSERT_TRUE(found);
     SecretBytes wrong(wrong_bytes.data(), wrong_bytes.size());
+    const uint64_t wiped_before = WipedBytesForTesting();
     auto f = ReadCheckpointFile(path, &wrong, mode);
     CK_EXPECT_CODE(f, StatusCode::kMalformed);
-    EXPECT_NE(f.status().message().find("is not authenticated: a wrong key can pass decryption"), std::string::npos)
-        << f.status().message();
+    EXPECT_EQ(f.status().hints(), static_cast<uint32_t>(kHintUnauthenticatedMode));
+    EXPECT_NE(f.status().Describe().find("is not authenticated: a wrong key can pass decryption"), std::string::npos)
+        << f.status().Describe();
+    // The garbage plaintext that failed to parse was wiped, all of it (it decrypts to the same
+    // size as the file's plaintext).
+    EXPECT_GE(WipedBytesForTesting() - wiped_before, plain_size) << "plaintext dropped unwiped";
   }
   // GCM authenticates, so a parse failure there is a real format problem: no key hint.
   SecretBytes key = TestKey(16);

@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   o.threads = p.threads;
   o.format = p.format;
 
-  StatusOr<Buffer> dec = Decrypt(ct, key, p.mode, o);
+  auto dec = Decrypt(ct, key, p.mode, o);
   StatusOr<uint64_t> dsize = DecryptedSize(ct, key, p.mode, o);
   const Status verified = Verify(ct, key, p.mode, o);
 
@@ -46,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
 
-  const Buffer& pt = dec.value();
+  const PlaintextBuffer& pt = dec.value();
   FUZZ_CHECK(dsize.ok());
   FUZZ_CHECK(*dsize == pt.size());
 

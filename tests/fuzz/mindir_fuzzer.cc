@@ -43,7 +43,7 @@ bool EndsWith(const std::string& s, const char* suffix) {
   return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
 }
 
-StatusOr<Buffer> SyntheticWeightFile(const std::string& path) {
+StatusOr<PlaintextBuffer> SyntheticWeightFile(const std::string& path) {
   size_t size;
   if (EndsWith(path, "data_0")) {
     size = kWeightHeader + kWeightPayload;
@@ -52,7 +52,7 @@ StatusOr<Buffer> SyntheticWeightFile(const std::string& path) {
   } else {
     return Status(StatusCode::kIoError, "no such weight file");
   }
-  MSCRYPT_ASSIGN_OR_RETURN(Buffer b, Buffer::Allocate(size));
+  MSCRYPT_ASSIGN_OR_RETURN(PlaintextBuffer b, PlaintextBuffer::Allocate(size));
   for (size_t i = 0; i < size; ++i) b.data()[i] = static_cast<uint8_t>(i * 31 + 7);
   b.data()[0] = 1;  // little-endian header
   return b;
@@ -117,7 +117,7 @@ void CheckGraph(const Graph& g, bool weights_allowed, const MindIRLoadOptions& o
 
   const std::vector<ParamSnapshot> before = Snapshot(g);
   // As loaded: parses back (with the same weight source) to the same parameters.
-  StatusOr<Buffer> ser = g.SerializeModel(false);
+  auto ser = g.SerializeModel(false);
   FUZZ_CHECK(ser.ok());
   MindIRLoadOptions plain_opts;
   plain_opts.weights_dir = options.weights_dir;
@@ -132,7 +132,7 @@ void CheckGraph(const Graph& g, bool weights_allowed, const MindIRLoadOptions& o
     FUZZ_CHECK(after[i].bytes == before[i].bytes);
   }
   // Inlined: self-contained, same bytes, no weight reader needed.
-  StatusOr<Buffer> inl = g.SerializeModel(true);
+  auto inl = g.SerializeModel(true);
   FUZZ_CHECK(inl.ok());
   StatusOr<Graph> self = ParseMindIR(inl->view());
   FUZZ_CHECK(self.ok());
@@ -158,7 +158,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   MindIRLoadOptions o;
   o.mode = kModes[(p >> 2) & 3];
-  o.threads = (p >> 6) & 1 ? 2 : 1;
+  o.container.threads = (p >> 6) & 1 ? 2 : 1;
   if (weights) {
     o.weights_dir = "w";
     o.read_weight_file = SyntheticWeightFile;
@@ -170,7 +170,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else if (path == 1) {
     g = LoadMindIRFromBuffer(model, o);
     if (DetectMode(model)) {
-      FUZZ_CHECK(g.status().code() == StatusCode::kInvalidArgument);
+      FUZZ_CHECK(g.status().code() == StatusCode::kKeyRequired);
     } else {
       StatusOr<Graph> direct = ParseMindIR(model, o);
       FUZZ_CHECK(direct.ok() == g.ok());
@@ -180,8 +180,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     o.key = &key;
     g = LoadMindIRFromBuffer(model, o);
     Options co;
-    co.threads = o.threads;
-    StatusOr<Buffer> plain = Decrypt(model, key, o.mode, co);
+    co.threads = o.container.threads;
+    auto plain = Decrypt(model, key, o.mode, co);
     if (!plain.ok()) {
       FUZZ_CHECK(!g.ok() && g.status().code() == plain.status().code());
     } else {
@@ -195,7 +195,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       // A plaintext model with no weight reader can only be malformed, too large, or refer to
       // external weights it cannot resolve (or be encrypted, on the keyless buffer path).
       const StatusCode c = g.status().code();
-      FUZZ_CHECK(c == StatusCode::kMalformed || c == StatusCode::kUnsupported || c == StatusCode::kInvalidArgument);
+      FUZZ_CHECK(c == StatusCode::kMalformed || c == StatusCode::kUnsupported || c == StatusCode::kInvalidArgument ||
+                 c == StatusCode::kKeyRequired);
     }
     return 0;
   }

@@ -63,7 +63,7 @@ TEST(MindIRRoundTrip, EmbeddedEveryModeAndKeyLength) {
     EXPECT_EQ(r->graph_file, dir / "model.mindir");
     EXPECT_TRUE(r->weight_files.empty());
     // The file is Encrypt(the model MindSpore wrote), byte for byte after decryption.
-    StatusOr<Buffer> dec = DecryptFile(r->graph_file, key, mk.mode);
+    auto dec = DecryptFile(r->graph_file, key, mk.mode);
     ASSERT_OK(dec);
     EXPECT_EQ(ToVec(*dec), plain);
     Graph back;
@@ -120,7 +120,7 @@ TEST(MindIRRoundTrip, ExternalEncryptedLikeMindSpore) {
     // Header segment + one segment per padded parameter, 64 plaintext bytes each: 112-byte blocks
     // in every mode, as in the golden files.
     EXPECT_EQ(BlockSizes(r->weight_files[0]), (std::vector<uint64_t>{112, 112, 112}));
-    StatusOr<Buffer> data = DecryptFile(r->weight_files[0], key, mk.mode);
+    auto data = DecryptFile(r->weight_files[0], key, mk.mode);
     ASSERT_OK(data);
     EXPECT_EQ(ToVec(*data), ReadAll(Golden("ext_plain/net_variables/data_0")));
     MindIRLoadOptions lo;
@@ -180,7 +180,7 @@ TEST(MindIRRoundTrip, ParameterLargerThanOneBlock) {
     MindIRLoadOptions lo;
     lo.key = &key;
     lo.mode = mode;
-    lo.threads = 2;
+    lo.container.threads = 2;
     StatusOr<Graph> back = LoadMindIR(r->graph_file, lo);
     ASSERT_OK(back);
     const MindIRParameter* p = back->FindParameter("z.big");
@@ -259,9 +259,12 @@ TEST(MindIRRoundTrip, CustomEncryptionEverywhere) {
     ASSERT_OK(graph_plain);
     MindIRLoadOptions lo;
     lo.weights_dir = dir.path();
-    lo.read_weight_file = [&](const std::string& path) -> StatusOr<Buffer> {
+    lo.read_weight_file = [&](const std::string& path) -> StatusOr<PlaintextBuffer> {
       const std::vector<uint8_t> bytes = ReadAll(path);
-      return xor_with_key(ByteView(bytes));
+      MSCRYPT_ASSIGN_OR_RETURN(Buffer plain, xor_with_key(ByteView(bytes)));
+      MSCRYPT_ASSIGN_OR_RETURN(PlaintextBuffer out, PlaintextBuffer::Allocate(plain.size()));
+      std::memcpy(out.data(), plain.data(), plain.size());
+      return out;
     };
     StatusOr<Graph> back = ParseMindIR(graph_plain->view(), lo);
     ASSERT_OK(back);
@@ -277,7 +280,7 @@ TEST(MindIRRoundTrip, ConcurrentReadersOfOneGraph) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 50; ++i) {
-        StatusOr<Buffer> b = g.SerializeModel();
+        auto b = g.SerializeModel();
         if (!b.ok() || b->size() != 3836) ++failures;
       }
     });

@@ -47,6 +47,7 @@ std::vector<uint8_t> FromHex(const std::string& hex) {
 
 std::vector<uint8_t> ToVec(ByteView v) { return std::vector<uint8_t>(v.data, v.data + v.size); }
 std::vector<uint8_t> ToVec(const Buffer& b) { return ToVec(b.view()); }
+std::vector<uint8_t> ToVec(const PlaintextBuffer& b) { return ToVec(b.view()); }
 
 std::vector<uint8_t> KeyOfLength(size_t n) {
   std::vector<uint8_t> k(n);

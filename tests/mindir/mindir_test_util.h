@@ -36,6 +36,7 @@ void WriteAll(const std::string& path, const std::vector<uint8_t>& data);
 std::vector<uint8_t> FromHex(const std::string& hex);
 std::vector<uint8_t> ToVec(ByteView v);
 std::vector<uint8_t> ToVec(const Buffer& b);
+std::vector<uint8_t> ToVec(const PlaintextBuffer& b);
 
 // KeyOfLength: bytes(range(n)), the goldens' keys.
 std::vector<uint8_t> KeyOfLength(size_t n);

@@ -12,6 +12,13 @@
 
 namespace mscrypt {
 
+// Wipe overwrites `size` bytes at `data` with zeros in a way the compiler cannot elide
+// (OPENSSL_cleanse). The one wipe routine of mscrypt: every key and plaintext byte goes through it.
+void Wipe(void* data, size_t size);
+// WipedBytesForTesting: total bytes passed to Wipe() in this process (a relaxed counter), so tests
+// can show that plaintext on a failure path was wiped.
+uint64_t WipedBytesForTesting();
+
 // ByteView: a read-only (pointer, size) pair. Does not own its bytes.
 struct ByteView {
   const uint8_t* data = nullptr;
@@ -63,6 +70,41 @@ class Buffer {
   };
   std::unique_ptr<uint8_t, Free> data_;
   size_t size_ = 0;
+};
+
+// PlaintextBuffer: a Buffer that holds decrypted (or otherwise secret) bytes and wipes its whole
+// allocation when it is destroyed, moved over or cleared. Every decrypted payload lives in one,
+// so no caller decides for itself whether plaintext is wiped.
+class PlaintextBuffer {
+ public:
+  PlaintextBuffer() = default;
+  static StatusOr<PlaintextBuffer> Allocate(size_t size);
+  ~PlaintextBuffer() { Clear(); }
+  PlaintextBuffer(PlaintextBuffer&& other) noexcept : buffer_(std::move(other.buffer_)) {}
+  PlaintextBuffer& operator=(PlaintextBuffer&& other) noexcept {
+    if (this != &other) {
+      Clear();
+      buffer_ = std::move(other.buffer_);
+    }
+    return *this;
+  }
+  PlaintextBuffer(const PlaintextBuffer&) = delete;
+  PlaintextBuffer& operator=(const PlaintextBuffer&) = delete;
+
+  uint8_t* data() { return buffer_.data(); }
+  const uint8_t* data() const { return buffer_.data(); }
+  size_t size() const { return buffer_.size(); }
+  bool empty() const { return buffer_.empty(); }
+  ByteView view() const { return buffer_.view(); }
+  MutableByteView mutable_view() { return buffer_.mutable_view(); }
+
+  // Shrink reduces the logical size and wipes the bytes cut off.
+  void Shrink(size_t new_size);
+  // Clear wipes and frees the bytes; the buffer is empty afterwards.
+  void Clear();
+
+ private:
+  Buffer buffer_;  // bytes past size() were wiped by Shrink
 };
 
 }  // namespace mscrypt

@@ -164,7 +164,7 @@ uint32_t CheckpointCrc32(ByteView data, uint32_t crc = 0);
 
 // CheckpointFile: a checkpoint read into memory: the plaintext (one buffer) and its index.
 struct CheckpointFile {
-  Buffer plaintext;
+  PlaintextBuffer plaintext;  // wiped when the CheckpointFile goes away
   CheckpointIndex index;
 };
 
@@ -173,10 +173,11 @@ struct CheckpointReadOptions {
   bool crc_check = false;  // see CheckpointParseOptions
 };
 
-// ReadCheckpointFile reads `path` into one buffer and parses it. With a key the file is decrypted
-// in parallel straight into that buffer (DecryptFile). Without a key, a file that starts with a
-// container magic fails with kInvalidArgument ("the file is encrypted ... pass a key") instead of
-// a parse error. On failure nothing is returned.
+// ReadCheckpointFile reads `path` through the payload seam (payload.h) into one buffer and parses
+// it. With a key the file is decrypted in parallel straight into that buffer. Without a key, a
+// file that starts with a container magic fails with kKeyRequired instead of a parse error. A
+// parse failure after decryption carries the hint of what decryption proved (kHintUnauthenticatedMode
+// for CBC modes). On failure nothing is returned and the plaintext is wiped.
 StatusOr<CheckpointFile> ReadCheckpointFile(const std::string& path, const SecretBytes* key, Mode mode,
                                             const CheckpointReadOptions& options = {});
 

@@ -25,38 +25,11 @@
 #include <vector>
 
 #include "mscrypt/bytes.h"
+#include "mscrypt/mode.h"
 #include "mscrypt/secret_bytes.h"
 #include "mscrypt/status.h"
 
 namespace mscrypt {
-
-// Mode: the cipher of a container. Numbers are pinned (shared with the C API).
-enum class Mode : int {
-  kAesGcm = 0,  // "AES-GCM": authenticated (16-byte tag per block)
-  kAesCbc = 1,  // "AES-CBC": PKCS#7, NOT authenticated (a wrong key is detected by padding only)
-  kSm4Cbc = 2,  // "SM4-CBC": PKCS#7, NOT authenticated; needs SM4 in the linked OpenSSL
-};
-
-// ParseMode accepts exactly "AES-GCM", "AES-CBC" or "SM4-CBC" (case-sensitive, as MindSpore).
-StatusOr<Mode> ParseMode(const std::string& name);
-// ModeName returns "AES-GCM", "AES-CBC" or "SM4-CBC".
-const char* ModeName(Mode mode);
-// IsModeAvailable is false when the linked OpenSSL lacks the cipher (SM4 on some builds).
-bool IsModeAvailable(Mode mode);
-// ValidateKeySize: AES modes take 16, 24 or 32 bytes; SM4-CBC takes 16.
-Status ValidateKeySize(Mode mode, size_t key_size);
-
-// Format: which generation of the container to read.
-enum class Format : int {
-  kCurrent = 0,  // MindSpore 1.7 and later; the only format mscrypt writes.
-  // kLegacy: MindSpore 1.3-1.6, read only. WARNING: it carries no integrity protection at all:
-  // legacy AES-GCM stores no tag, so a wrong key or a tampered file decrypts to garbage without
-  // any error. The caller must name the mode (GCM and CBC files have the same magic).
-  kLegacy = 1,
-};
-
-// kMaxBlockPlaintextSize: the writer's block size (64 MiB), MindSpore's MAX_BLOCK_SIZE.
-inline constexpr size_t kMaxBlockPlaintextSize = size_t{64} << 20;
 
 struct Options {
   // Worker threads for bulk work; 0 means one per core, 1 means serial.
@@ -82,8 +55,9 @@ StatusOr<Buffer> Encrypt(ByteView plaintext, const SecretBytes& key, Mode mode,
 Status EncryptInto(ByteView plaintext, const SecretBytes& key, Mode mode, MutableByteView out,
                    size_t* out_size, const Options& options = {});
 
-// Decrypt authenticates and decrypts every block into one buffer of the exact plaintext size.
-StatusOr<Buffer> Decrypt(ByteView ciphertext, const SecretBytes& key, Mode mode,
+// Decrypt authenticates and decrypts every block into one buffer of the exact plaintext size
+// (wiped when it goes away).
+StatusOr<PlaintextBuffer> Decrypt(ByteView ciphertext, const SecretBytes& key, Mode mode,
                          const Options& options = {});
 // DecryptedSize: the exact plaintext size. For CBC modes this decrypts the last 16 bytes of each
 // block to read its padding, so it needs the key and fails on a wrong key.
@@ -98,12 +72,8 @@ Status Verify(ByteView ciphertext, const SecretBytes& key, Mode mode, const Opti
 
 // ---- Files ----------------------------------------------------------------------------------
 
-// ReadWholeFile reads the regular file `path` into a new buffer, as it is (no decryption), with
-// the same I/O errors as DecryptFile. Buffers do not wipe themselves: a caller that holds
-// plaintext in one wipes it before letting it go.
-StatusOr<Buffer> ReadWholeFile(const std::string& path);
 // DecryptFile reads `path` with pread and decrypts straight into one buffer of the exact size.
-StatusOr<Buffer> DecryptFile(const std::string& path, const SecretBytes& key, Mode mode,
+StatusOr<PlaintextBuffer> DecryptFile(const std::string& path, const SecretBytes& key, Mode mode,
                              const Options& options = {});
 // DecryptedFileSize: the exact plaintext size of the container in `path` (see DecryptedSize).
 StatusOr<uint64_t> DecryptedFileSize(const std::string& path, const SecretBytes& key, Mode mode,
@@ -126,9 +96,6 @@ Status EncryptToFile(ByteView plaintext, const std::string& dst, const SecretByt
 // EncryptStreamToFile encrypts everything readable from `in` to `dst` (atomic).
 Status EncryptStreamToFile(std::istream& in, const std::string& dst, const SecretBytes& key,
                            Mode mode, const Options& options = {});
-// WriteFileAtomically writes `data` to a temporary file in the directory of `path`, fsyncs it and
-// renames it over `path`; on failure `path` is untouched and the temporary file is removed.
-Status WriteFileAtomically(const std::string& path, ByteView data);
 // VerifyFile authenticates every block of `path` and writes nothing.
 Status VerifyFile(const std::string& path, const SecretBytes& key, Mode mode,
                   const Options& options = {});

@@ -133,7 +133,7 @@ class Graph {
   // written by MindSpore the bytes equal the decrypted file). With inline_external == true every
   // external parameter carries its bytes in raw_data instead, giving a self-contained model;
   // that fails with kInvalidArgument if the result would reach protobuf's 2 GiB message limit.
-  StatusOr<Buffer> SerializeModel(bool inline_external = false) const;
+  StatusOr<PlaintextBuffer> SerializeModel(bool inline_external = false) const;
 
   const std::shared_ptr<const Impl>& impl() const { return impl_; }
 
@@ -147,15 +147,16 @@ inline constexpr uint64_t kMindIRMaxModelSize = (uint64_t{1} << 31) - 1;
 
 // MindIRWeightFileReader: returns the plaintext of the weight file at `path` (an absolute or
 // graph-relative path already joined with the graph's directory). Used by custom decryption.
-using MindIRWeightFileReader = std::function<StatusOr<Buffer>(const std::string& path)>;
+using MindIRWeightFileReader = std::function<StatusOr<PlaintextBuffer>(const std::string& path)>;
 
 struct MindIRLoadOptions {
   // key: nullptr for a plain model. The pointee must outlive the call.
   const SecretBytes* key = nullptr;
   Mode mode = Mode::kAesGcm;
-  // threads: workers for decryption (0 = one per core, 1 = serial); weight files are decrypted
-  // block-parallel like MindSpore's parallel_num.
-  int threads = 0;
+  // container: decryption options for the graph and its weight files: threads (0 = one per core;
+  // weight files are decrypted block-parallel like MindSpore's parallel_num), progress, and the
+  // legacy format (MindSpore 1.3-1.6 containers).
+  Options container;
   // weights_dir: the directory external_data locations are relative to. LoadMindIR() uses the
   // graph file's directory when this is empty; buffer loads need it set if the model has
   // external weights (otherwise they fail with kInvalidArgument).
@@ -168,10 +169,11 @@ struct MindIRLoadOptions {
 // LoadMindIR reads and, when options.key is set, decrypts the MindIR file `path`, parses the
 // ModelProto and resolves external weights. Errors:
 //   * no key and the file starts with any block magic (AES-GCM, AES-CBC or SM4-CBC):
-//     kInvalidArgument "the file is encrypted, pass the key (dec_key)";
+//     kKeyRequired;
 //   * key given: the container's errors (kNotEncrypted, kWrongMode, kAuthenticationFailed, ...);
 //   * a decrypted model of 2 GiB or more: kUnsupported;
-//   * bytes that are not a ModelProto with a graph, or inconsistent parameters: kMalformed;
+//   * bytes that are not a ModelProto with a graph, or inconsistent parameters: kMalformed, with
+//     the hint of what decryption proved (Payload::ParseFailed);
 //   * weight files: kIoError if missing, container errors if they do not decrypt, kMalformed for
 //     a bad header (byte 0 must be 1, little-endian) or an out-of-bounds offset/length.
 StatusOr<Graph> LoadMindIR(const std::string& path, const MindIRLoadOptions& options = {});

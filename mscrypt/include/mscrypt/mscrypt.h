@@ -112,11 +112,13 @@ typedef enum mscrypt_status {
   /* An object was used after it finished or failed (mscrypt_file_writer). */
   MSCRYPT_ERR_BAD_STATE = 11,
   /* Unexpected OpenSSL failure or a bug in mscrypt. */
-  MSCRYPT_ERR_INTERNAL = 12
+  MSCRYPT_ERR_INTERNAL = 12,
+  /* The input is encrypted and no key was given (a payload call with key == NULL). */
+  MSCRYPT_ERR_KEY_REQUIRED = 13
 } mscrypt_status;
 
 /* MSCRYPT_STATUS_MAX is the largest status value this header knows. */
-#define MSCRYPT_STATUS_MAX 12
+#define MSCRYPT_STATUS_MAX 13
 
 /* mscrypt_status_name returns a static, non-empty, human-readable name for `status`, such as
  * "authentication failed", or "unknown status" for a value this library does not know. It never
@@ -132,6 +134,30 @@ MSCRYPT_EXPORT const char *mscrypt_status_name(int status);
  * thread-local: it is never affected by calls on other threads. It never contains key bytes,
  * IVs or plaintext. It never fails. */
 MSCRYPT_EXPORT size_t mscrypt_last_error(char *buf, size_t buf_len);
+
+/* Hints: what the most recent failing call on this thread says to check, as flags, so a program
+ * can word its own advice without reading the message (which already ends with a neutral wording
+ * of each hint). Numbers equal mscrypt::StatusHint in the C++ API and never change meaning. */
+#define MSCRYPT_HINT_UNAUTHENTICATED_MODE 0x1u /* CBC: a wrong key can pass decryption; check the key */
+#define MSCRYPT_HINT_NOT_THIS_PAYLOAD 0x2u     /* decrypted and authenticated: a file of another kind */
+#define MSCRYPT_HINT_PLAIN_INPUT 0x4u          /* no block magic: maybe a plain file, read it without a key */
+#define MSCRYPT_HINT_OTHER_MODE 0x8u           /* encrypted with the other mode named in the message */
+#define MSCRYPT_HINT_LEGACY_FORMAT 0x10u       /* looks like MindSpore 1.3-1.6: use MSCRYPT_FORMAT_LEGACY */
+#define MSCRYPT_HINT_INCOMPLETE 0x20u          /* truncated: interrupted copy or download */
+#define MSCRYPT_HINT_DAMAGED 0x40u             /* damaged or modified */
+#define MSCRYPT_HINT_CHECK_PATH 0x80u
+#define MSCRYPT_HINT_CHECK_PERMISSIONS 0x100u
+#define MSCRYPT_HINT_FREE_DISK_SPACE 0x200u
+#define MSCRYPT_HINT_NEED_FILE_NOT_DIRECTORY 0x400u
+#define MSCRYPT_HINT_CHECK_KEY_SIZE 0x800u
+
+/* mscrypt_last_error_hints returns the MSCRYPT_HINT_* flags of the most recent failing call on
+ * the calling thread (0 after a successful call or when there is no advice). Never fails. */
+MSCRYPT_EXPORT uint32_t mscrypt_last_error_hints(void);
+
+/* mscrypt_wipe overwrites `len` bytes at `data` with zeros in a way the compiler cannot elide
+ * (the routine mscrypt wipes its own keys and plaintext with). NULL or 0 is a no-op. */
+MSCRYPT_EXPORT void mscrypt_wipe(void *data, size_t len);
 
 /* ---- Modes, formats, sizes ------------------------------------------------------------------- */
 

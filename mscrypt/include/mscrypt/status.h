@@ -1,8 +1,10 @@
 // Status and StatusOr<T>: how every fallible mscrypt C++ function reports failure.
 //
 // The core never throws. Codes are numerically pinned: the C API (mscrypt.h) and the Python
-// exception mapping use the same numbers, so a code never changes meaning. Messages describe
+// exception mapping use the same numbers, so a code never changes meaning. Messages state facts,
 // constraints and positions ("block 3 at byte 4096: ..."), never key bytes, IVs or plaintext.
+// What the user should check travels as hint flags (StatusHint), not as text a caller would have
+// to search: every surface words its own advice from them, and Describe() gives a neutral wording.
 #ifndef MSCRYPT_STATUS_H_
 #define MSCRYPT_STATUS_H_
 
@@ -29,7 +31,40 @@ enum class StatusCode : int {
   kResourceExhausted = 10,  // allocation failed
   kFailedPrecondition = 11,  // object used after finish or after a failure
   kInternal = 12,         // unexpected OpenSSL failure or a bug
+  kKeyRequired = 13,      // the input is encrypted and no key was given
 };
+
+// StatusHint: what to check, as flags (a Status may carry several). Numbers are pinned (the C API
+// exposes them as MSCRYPT_HINT_*).
+enum StatusHint : uint32_t {
+  kHintNone = 0,
+  // Decrypted with a mode that has no authentication (CBC): a wrong key passes the padding check
+  // about once in 256 tries per block, so the payload parser is what noticed. Check the key.
+  kHintUnauthenticatedMode = 1u << 0,
+  // Authenticated decryption succeeded, so the bytes are genuine but are not this payload type.
+  kHintNotThisPayload = 1u << 1,
+  // The input has no block magic: it may be a plain file, to be read without a key.
+  kHintPlainInput = 1u << 2,
+  // The input is encrypted with another mode, named in the message.
+  kHintOtherMode = 1u << 3,
+  // The input looks like a MindSpore 1.3-1.6 file: read it with the legacy format.
+  kHintLegacyFormat = 1u << 4,
+  // The input ends early: an interrupted copy or download.
+  kHintIncomplete = 1u << 5,
+  // The input was damaged or modified after it was written.
+  kHintDamaged = 1u << 6,
+  kHintCheckPath = 1u << 7,
+  kHintCheckPermissions = 1u << 8,
+  kHintFreeDiskSpace = 1u << 9,
+  kHintNeedFileNotDirectory = 1u << 10,
+  // A key of the wrong size for the mode.
+  kHintCheckKeySize = 1u << 11,
+};
+// kAllHints: every flag above (for iteration).
+inline constexpr uint32_t kAllHints = (1u << 12) - 1;
+
+// HintText: a neutral, one-clause wording of one flag ("check the key"); "" for an unknown flag.
+const char* HintText(StatusHint hint);
 
 // StatusCodeName returns a static, human-readable name such as "authentication failed".
 const char* StatusCodeName(StatusCode code);
@@ -54,12 +89,26 @@ class [[nodiscard]] Status {
     return *this;
   }
 
-  // "authentication failed: <message>"
+  // hints: StatusHint flags (advice), 0 when there is none.
+  uint32_t hints() const { return hints_; }
+  Status& WithHint(uint32_t hints) {
+    hints_ |= hints;
+    return *this;
+  }
+  Status& WithMessage(std::string message) {
+    message_ = std::move(message);
+    return *this;
+  }
+
+  // Describe: the message followed by the wording of each hint ("<message>; check the key").
+  std::string Describe() const;
+  // "authentication failed: <Describe()>"
   std::string ToString() const;
 
  private:
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
+  uint32_t hints_ = 0;
   int64_t block_index_ = -1;
   int64_t byte_offset_ = -1;
 };

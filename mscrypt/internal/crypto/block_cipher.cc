@@ -1,7 +1,5 @@
 #include "internal/crypto/block_cipher.h"
 
-#include "internal/format/layout.h"
-
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -37,9 +35,9 @@ Status OpenSslFailure(const char* what) {
   return InternalError(std::string(what) + (detail.empty() ? "" : " (" + detail + ")"));
 }
 
-Status AuthFailed(Mode mode) {
+Status AuthFailed(const ModeSpec& spec) {
   ERR_clear_error();
-  if (mode == Mode::kAesGcm) {
+  if (spec.authenticated) {
     return Status(StatusCode::kAuthenticationFailed,
                   "authentication failed: wrong key, or the data was modified");
   }
@@ -47,39 +45,37 @@ Status AuthFailed(Mode mode) {
                 "decryption failed (invalid padding): wrong key, or the data was modified");
 }
 
-// Cipher objects are fetched once per process: implicit fetching on every EVP_*Init costs a
-// provider lookup per block.
-const EVP_CIPHER* FetchOnce(const char* name) {
-  return EVP_CIPHER_fetch(nullptr, name, nullptr);
+// Cipher objects are fetched once per process and mode: implicit fetching on every EVP_*Init
+// costs a provider lookup per block. Index: [mode][legacy][key size].
+const EVP_CIPHER* CipherFor(const ModeSpec& spec, Format format, size_t key_len) {
+  using Table = const EVP_CIPHER* [kModeCount][2][3];
+  static const Table* const table = [] {
+    static Table t = {};
+    for (size_t m = 0; m < kModeCount; ++m) {
+      for (int k = 0; k < 3; ++k) {
+        const char* current = kModeSpecs[m].openssl_cipher[k];
+        const char* legacy = kModeSpecs[m].legacy_openssl_cipher[k];
+        t[m][0][k] = current != nullptr ? EVP_CIPHER_fetch(nullptr, current, nullptr) : nullptr;
+        t[m][1][k] = legacy != nullptr ? EVP_CIPHER_fetch(nullptr, legacy, nullptr) : nullptr;
+      }
+    }
+    ERR_clear_error();  // a missing cipher (SM4) leaves an error on the queue
+    return &t;
+  }();
+  const int k = KeySizeIndex(spec, key_len);
+  if (k < 0) return nullptr;
+  return (*table)[static_cast<size_t>(spec.mode)][format == Format::kLegacy ? 1 : 0][k];
 }
 
-const EVP_CIPHER* CipherFor(Mode mode, Format format, size_t key_len) {
-  static const EVP_CIPHER* const kGcm[3] = {FetchOnce("AES-128-GCM"), FetchOnce("AES-192-GCM"),
-                                             FetchOnce("AES-256-GCM")};
-  static const EVP_CIPHER* const kCbc[3] = {FetchOnce("AES-128-CBC"), FetchOnce("AES-192-CBC"),
-                                             FetchOnce("AES-256-CBC")};
-  static const EVP_CIPHER* const kCtr[3] = {FetchOnce("AES-128-CTR"), FetchOnce("AES-192-CTR"),
-                                             FetchOnce("AES-256-CTR")};
-  static const EVP_CIPHER* const kSm4 = FetchOnce("SM4-CBC");
-  const int idx = key_len == 16 ? 0 : key_len == 24 ? 1 : key_len == 32 ? 2 : -1;
-  switch (mode) {
-    case Mode::kSm4Cbc: return key_len == 16 ? kSm4 : nullptr;
-    case Mode::kAesCbc: return idx < 0 ? nullptr : kCbc[idx];
-    case Mode::kAesGcm:
-      if (idx < 0) return nullptr;
-      // Legacy GCM never called the GCM final step: it is bare CTR (docs/format.md §3.2).
-      return format == Format::kLegacy ? kCtr[idx] : kGcm[idx];
+StatusOr<const EVP_CIPHER*> GetCipher(const ModeSpec& spec, Format format, const SecretBytes& key) {
+  if (!spec.accepts_key_size(key.size())) {
+    return InvalidArgumentError(std::string(spec.name) + ": key size " + std::to_string(key.size()) + " not accepted");
   }
-  return nullptr;
-}
-
-StatusOr<const EVP_CIPHER*> GetCipher(Mode mode, Format format, const SecretBytes& key) {
-  MSCRYPT_RETURN_IF_ERROR(ValidateKeySize(mode, key.size()));
-  const EVP_CIPHER* cipher = CipherFor(mode, format, key.size());
+  const EVP_CIPHER* cipher = CipherFor(spec, format, key.size());
   if (cipher == nullptr) {
-    ERR_clear_error();
     return Status(StatusCode::kUnsupported,
-                  std::string(ModeName(mode)) + " is not available in the linked OpenSSL");
+                  std::string(spec.name) + (format == Format::kLegacy ? " (legacy format)" : "") +
+                      " is not available in the linked OpenSSL");
   }
   return cipher;
 }
@@ -116,9 +112,16 @@ Status RandomBytes(uint8_t* out, size_t size) {
   return Status::Ok();
 }
 
-Status SealBlock(Mode mode, const SecretBytes& key, const uint8_t iv[16], const uint8_t* plaintext,
+bool IsCipherAvailable(const ModeSpec& spec) {
+  for (size_t k : spec.key_sizes) {
+    if (k != 0 && CipherFor(spec, Format::kCurrent, k) == nullptr) return false;
+  }
+  return true;
+}
+
+Status SealBlock(const ModeSpec& spec, const SecretBytes& key, const uint8_t iv[16], const uint8_t* plaintext,
                  size_t plaintext_len, uint8_t* out, uint8_t tag_out[16]) {
-  MSCRYPT_ASSIGN_OR_RETURN(const EVP_CIPHER* cipher, GetCipher(mode, Format::kCurrent, key));
+  MSCRYPT_ASSIGN_OR_RETURN(const EVP_CIPHER* cipher, GetCipher(spec, Format::kCurrent, key));
   MSCRYPT_ASSIGN_OR_RETURN(CtxPtr ctx, NewCtx());
   // Default GCM IV length is 12: exactly MindSpore's effective nonce, iv[0..11] (§2.3).
   if (EVP_EncryptInit_ex(ctx.get(), cipher, nullptr, key.UnsafeBytes(), iv) != 1) {
@@ -132,20 +135,20 @@ Status SealBlock(Mode mode, const SecretBytes& key, const uint8_t iv[16], const 
   if (EVP_EncryptFinal_ex(ctx.get(), out + written, &final_len) != 1) {
     return OpenSslFailure("encrypt final failed");
   }
-  if (mode == Mode::kAesGcm &&
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, 16, tag_out) != 1) {
+  if (spec.tag_size > 0 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(spec.tag_size), tag_out) != 1) {
     return OpenSslFailure("reading the GCM tag failed");
   }
   return Status::Ok();
 }
 
-Status OpenBlock(Mode mode, Format format, const SecretBytes& key, const uint8_t iv[16],
+Status OpenBlock(const ModeSpec& spec, Format format, const SecretBytes& key, const uint8_t iv[16],
                  const uint8_t* tag, const uint8_t* ciphertext, size_t cipher_len, uint8_t* out,
                  size_t* plaintext_len) {
   *plaintext_len = 0;
-  MSCRYPT_ASSIGN_OR_RETURN(const EVP_CIPHER* cipher, GetCipher(mode, format, key));
+  MSCRYPT_ASSIGN_OR_RETURN(const EVP_CIPHER* cipher, GetCipher(spec, format, key));
   MSCRYPT_ASSIGN_OR_RETURN(CtxPtr ctx, NewCtx());
-  const bool legacy_ctr = mode == Mode::kAesGcm && format == Format::kLegacy;
+  const bool legacy_ctr = format == Format::kLegacy && !spec.legacy_padded;
   uint8_t counter_block[16];
   const uint8_t* init_iv = iv;
   if (legacy_ctr) {
@@ -161,26 +164,27 @@ Status OpenBlock(Mode mode, Format format, const SecretBytes& key, const uint8_t
     return OpenSslFailure("cipher init failed");
   }
   size_t written = 0;
-  const bool gcm = mode == Mode::kAesGcm && format == Format::kCurrent;
+  const bool tagged = spec.tag_size > 0 && format == Format::kCurrent;
   bool ok = UpdateAll(ctx.get(), false, ciphertext, cipher_len, out, &written);
-  if (ok && gcm) {
-    ok = EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, 16, const_cast<uint8_t*>(tag)) == 1;
+  if (ok && tagged) {
+    ok = EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(spec.tag_size),
+                             const_cast<uint8_t*>(tag)) == 1;
   }
   int final_len = 0;
   // For GCM, Final compares the tag in constant time; for CBC it checks PKCS#7.
   if (ok) ok = EVP_DecryptFinal_ex(ctx.get(), out + written, &final_len) == 1;
   if (!ok) {
     // Wipe exactly what OpenSSL produced: `out` may be an exact-size slot smaller than cipher_len.
-    OPENSSL_cleanse(out, written);
-    return AuthFailed(mode);
+    Wipe(out, written);
+    return AuthFailed(spec);
   }
   *plaintext_len = written + static_cast<size_t>(final_len);
   return Status::Ok();
 }
 
-Status CbcPaddingLength(Mode mode, const SecretBytes& key, const uint8_t prev[16],
+Status CbcPaddingLength(const ModeSpec& spec, const SecretBytes& key, const uint8_t prev[16],
                         const uint8_t last[16], size_t* pad_len) {
-  MSCRYPT_ASSIGN_OR_RETURN(const EVP_CIPHER* cipher, GetCipher(mode, Format::kCurrent, key));
+  MSCRYPT_ASSIGN_OR_RETURN(const EVP_CIPHER* cipher, GetCipher(spec, Format::kCurrent, key));
   MSCRYPT_ASSIGN_OR_RETURN(CtxPtr ctx, NewCtx());
   uint8_t block[32];
   int outl = 0;
@@ -188,15 +192,15 @@ Status CbcPaddingLength(Mode mode, const SecretBytes& key, const uint8_t prev[16
             EVP_CIPHER_CTX_set_padding(ctx.get(), 0) == 1 &&
             EVP_DecryptUpdate(ctx.get(), block, &outl, last, 16) == 1 && outl == 16;
   if (!ok) {
-    OPENSSL_cleanse(block, sizeof(block));
+    Wipe(block, sizeof(block));
     return OpenSslFailure("CBC padding probe failed");
   }
   const uint8_t pad = block[15];
   // Same verdict as EVP's own PKCS#7 check in the bulk pass.
   bool valid = pad >= 1 && pad <= 16;
   for (size_t i = 0; valid && i < pad; ++i) valid = block[15 - i] == pad;
-  OPENSSL_cleanse(block, sizeof(block));
-  if (!valid) return AuthFailed(mode);
+  Wipe(block, sizeof(block));
+  if (!valid) return AuthFailed(spec);
   *pad_len = pad;
   return Status::Ok();
 }

@@ -17,9 +17,8 @@ Status Malformed(uint64_t index, uint64_t offset, const std::string& what) {
 }
 
 Status Truncated(uint64_t index, uint64_t offset, const std::string& what) {
-  Status s(StatusCode::kTruncated,
-           Where(index, offset) + ": " + what + "; the file is truncated (incomplete copy or download?)");
-  s.WithPosition(static_cast<int64_t>(index), static_cast<int64_t>(offset));
+  Status s(StatusCode::kTruncated, Where(index, offset) + ": " + what);
+  s.WithPosition(static_cast<int64_t>(index), static_cast<int64_t>(offset)).WithHint(kHintIncomplete);
   return s;
 }
 
@@ -29,59 +28,57 @@ int64_t LoadI32(const uint8_t* p) { return static_cast<int32_t>(LoadLe32(p)); }
 // LooksLegacy: the §3.3 heuristic for a D8 block: iv_len (16) where a current GCM block has tag
 // bytes. Used only to word error messages, never to switch formats.
 bool LooksLegacy(const uint8_t* data, size_t available) {
-  return available >= 12 && LoadLe32(data) == kMagicAesGcm && LoadLe32(data + 8) == 16;
+  return available >= 12 && LoadLe32(data) == kLegacyMagic && LoadLe32(data + 8) == 16;
 }
 
 Status CheckMagic(uint32_t magic, Mode mode, Format format, uint64_t index, uint64_t offset,
                   bool looks_legacy) {
-  const uint32_t expected = format == Format::kLegacy ? kMagicAesGcm : MagicOf(mode);
+  const uint32_t expected = format == Format::kLegacy ? kLegacyMagic : Spec(mode).magic;
   if (magic == expected) return Status::Ok();
   std::optional<Mode> found = ModeOfMagic(magic);
   if (!found) {
     if (index == 0) {
       return Status(StatusCode::kNotEncrypted,
-                    "not an encrypted MindSpore file (no known block magic at byte 0); if it is a "
-                    "plain file, load it without a key");
+                    "not an encrypted MindSpore file (no known block magic at byte 0)")
+          .WithHint(kHintPlainInput);
     }
     return Malformed(index, offset, "no block magic where a block must start (trailing garbage?)");
   }
   std::string msg;
+  uint32_t hints = 0;
   if (format == Format::kLegacy) {
     msg = std::string("magic of a current-format ") + ModeName(*found) +
           " block in a legacy (MindSpore 1.3-1.6) read; read it with the current format";
   } else {
-    msg = std::string("the data is encrypted with ") + ModeName(*found) + ", not " +
-          ModeName(mode) + "; pass mode \"" + ModeName(*found) + "\"";
-    if (looks_legacy) {
-      msg += ", or, if it was written by MindSpore 1.3-1.6, read it with the legacy format and "
-             "mode \"" + std::string(ModeName(mode)) + "\"";
-    }
+    msg = std::string("the data is encrypted with ") + ModeName(*found) + ", not " + ModeName(mode);
+    hints = kHintOtherMode | (looks_legacy ? kHintLegacyFormat : 0);
   }
-  if (index == 0) return Status(StatusCode::kWrongMode, msg);
+  if (index == 0) return Status(StatusCode::kWrongMode, msg).WithHint(hints);
   return Malformed(index, offset, "mixed modes in one container: " + msg);
 }
 
-Status ParseFields(const uint8_t* data, size_t available, uint64_t remaining, bool gcm_layout,
-                   bool cbc_cipher, Format format, uint64_t index, uint64_t offset,
+// ParseFields reads the fields after the magic. `tag_size`: bytes of tag between magic and
+// block_len (0 for CBC modes and every legacy block); `whole_blocks`: the ciphertext must be a
+// multiple of the cipher block (PKCS#7-padded modes).
+Status ParseFields(const uint8_t* data, size_t available, uint64_t remaining, size_t tag_size,
+                   bool whole_blocks, Format format, uint64_t index, uint64_t offset,
                    BlockFrame* frame) {
-  const size_t header = gcm_layout ? kGcmHeaderSize : kCbcHeaderSize;
+  const size_t header = 4 + tag_size + 4 + 4 + kIvSize + 4;
   if (available < header || remaining < header) {
     return Truncated(index, offset, "block header needs " + std::to_string(header) +
                                         " bytes, only " + std::to_string(std::min<uint64_t>(available, remaining)) +
                                         " present");
   }
-  const size_t block_len_at = gcm_layout ? 20 : 4;
+  const size_t block_len_at = 4 + tag_size;
   const int64_t block_len = LoadI32(data + block_len_at);
   const int64_t iv_len = LoadI32(data + block_len_at + 4);
   const int64_t cipher_len = LoadI32(data + block_len_at + 8 + kIvSize);
   const size_t cap = format == Format::kLegacy ? kLegacyMaxCipherLen : kMaxCipherLen;
 
   if (iv_len != static_cast<int64_t>(kIvSize)) {
-    std::string hint;
-    if (gcm_layout && format == Format::kCurrent && LoadI32(data + 8) == 16) {
-      hint = "; this looks like a legacy (MindSpore 1.3-1.6) file: read it with the legacy format";
-    }
-    return Malformed(index, offset, "iv_len field is " + std::to_string(iv_len) + ", must be 16" + hint);
+    Status s = Malformed(index, offset, "iv_len field is " + std::to_string(iv_len) + ", must be 16");
+    if (tag_size > 0 && format == Format::kCurrent && LoadI32(data + 8) == 16) s.WithHint(kHintLegacyFormat);
+    return s;
   }
   if (cipher_len <= 0) {
     return Malformed(index, offset, "cipher_len field is " + std::to_string(cipher_len) + ", must be positive");
@@ -90,7 +87,7 @@ Status ParseFields(const uint8_t* data, size_t available, uint64_t remaining, bo
     return Malformed(index, offset, "cipher_len field is " + std::to_string(cipher_len) +
                                         ", above the " + std::to_string(cap) + "-byte block cap");
   }
-  if (cbc_cipher && cipher_len % static_cast<int64_t>(kCipherBlockSize) != 0) {
+  if (whole_blocks && cipher_len % static_cast<int64_t>(kCipherBlockSize) != 0) {
     return Malformed(index, offset, "cipher_len field is " + std::to_string(cipher_len) +
                                         ", not a multiple of the 16-byte cipher block");
   }
@@ -109,34 +106,27 @@ Status ParseFields(const uint8_t* data, size_t available, uint64_t remaining, bo
   frame->cipher_len = static_cast<size_t>(cipher_len);
   frame->iv_offset = block_len_at + 8;
   frame->tag_offset.reset();
-  if (gcm_layout) frame->tag_offset = kGcmTagOffset;
+  if (tag_size > 0) frame->tag_offset = 4;
   return Status::Ok();
 }
 
 }  // namespace
 
-bool IsCbcMode(Mode mode) { return mode == Mode::kAesCbc || mode == Mode::kSm4Cbc; }
-
-uint32_t MagicOf(Mode mode) {
-  switch (mode) {
-    case Mode::kAesGcm: return kMagicAesGcm;
-    case Mode::kAesCbc: return kMagicAesCbc;
-    case Mode::kSm4Cbc: return kMagicSm4Cbc;
-  }
-  return 0;
-}
-
 std::optional<Mode> ModeOfMagic(uint32_t magic) {
-  switch (magic) {
-    case kMagicAesGcm: return Mode::kAesGcm;
-    case kMagicAesCbc: return Mode::kAesCbc;
-    case kMagicSm4Cbc: return Mode::kSm4Cbc;
-    default: return std::nullopt;
-  }
+  const ModeSpec* spec = FindModeByMagic(magic);
+  if (spec == nullptr) return std::nullopt;
+  return spec->mode;
 }
 
 size_t HeaderSize(Mode mode, Format format) {
-  return (format == Format::kCurrent && mode == Mode::kAesGcm) ? kGcmHeaderSize : kCbcHeaderSize;
+  return format == Format::kCurrent ? Spec(mode).header_size() : kLegacyHeaderSize;
+}
+
+// Framing of a block of `mode` in `format`: the tag bytes in its header and whether its
+// ciphertext is whole cipher blocks. Legacy headers have no tag; legacy GCM is a CTR keystream.
+size_t TagSizeIn(Mode mode, Format format) { return format == Format::kCurrent ? Spec(mode).tag_size : 0; }
+bool WholeBlocks(Mode mode, Format format) {
+  return format == Format::kCurrent ? Spec(mode).padded : Spec(mode).legacy_padded;
 }
 
 Status ParseBlockFrame(const uint8_t* data, size_t available, uint64_t remaining, Mode mode,
@@ -146,10 +136,8 @@ Status ParseBlockFrame(const uint8_t* data, size_t available, uint64_t remaining
   }
   MSCRYPT_RETURN_IF_ERROR(
       CheckMagic(LoadLe32(data), mode, format, index, offset, LooksLegacy(data, available)));
-  const bool gcm_layout = format == Format::kCurrent && mode == Mode::kAesGcm;
-  // Legacy GCM is a CTR keystream: no length constraint. Every CBC ciphertext is whole blocks.
-  return ParseFields(data, available, remaining, gcm_layout, IsCbcMode(mode), format, index, offset,
-                     frame);
+  return ParseFields(data, available, remaining, TagSizeIn(mode, format), WholeBlocks(mode, format),
+                     format, index, offset, frame);
 }
 
 Status ParseAnyBlockFrame(const uint8_t* data, size_t available, uint64_t remaining,
@@ -162,19 +150,20 @@ Status ParseAnyBlockFrame(const uint8_t* data, size_t available, uint64_t remain
   if (format == Format::kLegacy) {
     MSCRYPT_RETURN_IF_ERROR(CheckMagic(magic, Mode::kAesGcm, format, index, offset, false));
     mode->reset();
-    return ParseFields(data, available, remaining, /*gcm_layout=*/false, /*cbc_cipher=*/false,
+    // The mode is unknown (one magic for all), so no padding rule can be applied here.
+    return ParseFields(data, available, remaining, /*tag_size=*/0, /*whole_blocks=*/false,
                        format, index, offset, frame);
   }
   std::optional<Mode> found = ModeOfMagic(magic);
   Mode expected = index == 0 || !mode->has_value() ? found.value_or(Mode::kAesGcm) : **mode;
   MSCRYPT_RETURN_IF_ERROR(CheckMagic(magic, expected, format, index, offset, false));
   *mode = expected;
-  return ParseFields(data, available, remaining, expected == Mode::kAesGcm, IsCbcMode(expected),
+  return ParseFields(data, available, remaining, TagSizeIn(expected, format), WholeBlocks(expected, format),
                      format, index, offset, frame);
 }
 
 uint64_t CipherLenFor(Mode mode, uint64_t plaintext_len) {
-  if (!IsCbcMode(mode)) return plaintext_len;
+  if (!Spec(mode).padded) return plaintext_len;
   return (plaintext_len / kCipherBlockSize + 1) * kCipherBlockSize;
 }
 
@@ -183,9 +172,9 @@ uint64_t EncodedBlockSize(Mode mode, uint64_t plaintext_len) {
 }
 
 void WriteBlockHeader(Mode mode, const uint8_t iv[kIvSize], size_t cipher_len, uint8_t* out) {
-  StoreLe32(out, MagicOf(mode));
-  uint8_t* p = out + kMagicSize;
-  if (mode == Mode::kAesGcm) p += kTagSize;  // tag filled in after sealing
+  const ModeSpec& spec = Spec(mode);
+  StoreLe32(out, spec.magic);
+  uint8_t* p = out + spec.block_len_offset();  // any tag is filled in after sealing
   StoreLe32(p, static_cast<uint32_t>(8 + kIvSize + cipher_len));
   StoreLe32(p + 4, static_cast<uint32_t>(kIvSize));
   std::memcpy(p + 8, iv, kIvSize);

@@ -8,22 +8,20 @@
 #include <cstdint>
 #include <optional>
 
-#include "mscrypt/container.h"
+#include "mscrypt/mode.h"
 
 namespace mscrypt::internal {
 
-inline constexpr uint32_t kMagicAesGcm = 0x7F3A5ED8;  // also every legacy block
-inline constexpr uint32_t kMagicAesCbc = 0x7F3A5ED9;
-inline constexpr uint32_t kMagicSm4Cbc = 0x7F3A5EDA;
+// Every legacy block carries the magic that AES-GCM has in the current format (§3).
+inline constexpr uint32_t kLegacyMagic = 0x7F3A5ED8;
 
 inline constexpr size_t kMagicSize = 4;
 inline constexpr size_t kIvSize = 16;         // stored IV; GCM uses only the first 12 bytes
 inline constexpr size_t kGcmNonceSize = 12;
 inline constexpr size_t kTagSize = 16;
 inline constexpr size_t kCipherBlockSize = 16;  // AES and SM4
-inline constexpr size_t kGcmHeaderSize = 48;    // magic, tag, block_len, iv_len, iv, cipher_len
-inline constexpr size_t kCbcHeaderSize = 32;    // magic, block_len, iv_len, iv, cipher_len
-inline constexpr size_t kMaxHeaderSize = kGcmHeaderSize;
+inline constexpr size_t kLegacyHeaderSize = 32;  // magic, block_len, iv_len, iv, cipher_len
+inline constexpr size_t kMaxHeaderSize = 48;     // the largest header_size() of any mode
 
 inline constexpr size_t kLegacyMaxBlockPlaintextSize = size_t{512} << 20;
 // Reader caps on cipher_len (§4): MindSpore decrypts into 64 MiB + 50 byte buffers, so nothing it
@@ -40,8 +38,8 @@ struct BlockFrame {
   size_t total_size() const { return header_size + cipher_len; }
 };
 
-bool IsCbcMode(Mode mode);
-uint32_t MagicOf(Mode mode);
+// Spec: SpecOf(mode) for a mode the caller has validated.
+inline const ModeSpec& Spec(Mode mode) { return *SpecOf(mode); }
 std::optional<Mode> ModeOfMagic(uint32_t magic);
 inline uint32_t LoadLe32(const uint8_t* p) {
   return uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24);
@@ -77,9 +75,8 @@ uint64_t CipherLenFor(Mode mode, uint64_t plaintext_len);
 uint64_t EncodedBlockSize(Mode mode, uint64_t plaintext_len);
 
 // WriteBlockHeader writes the current-format header for a block of `cipher_len` bytes into
-// `out` (HeaderSize(mode) bytes). The GCM tag field is left for the caller (TagOffset()).
+// `out` (HeaderSize(mode) bytes). The tag field, if any, is left for the caller (tag_offset()).
 void WriteBlockHeader(Mode mode, const uint8_t iv[kIvSize], size_t cipher_len, uint8_t* out);
-inline constexpr size_t kGcmTagOffset = 4;
 
 }  // namespace mscrypt::internal
 

@@ -45,27 +45,27 @@ mode_t CurrentUmask() {
 
 }  // namespace
 
-std::string ErrnoMessage(const std::string& what, const std::string& path, int err) {
-  std::string msg = what + " '" + path + "': " + std::strerror(err);
-  if (err == ENOENT) msg += " (check the path)";
-  if (err == EACCES || err == EPERM) msg += " (check the file and directory permissions)";
-  if (err == ENOSPC) msg += " (free some disk space)";
-  if (err == EISDIR) msg += " (a file path is needed, not a directory)";
-  return msg;
+Status ErrnoError(const std::string& what, const std::string& path, int err) {
+  uint32_t hint = kHintNone;
+  if (err == ENOENT) hint = kHintCheckPath;
+  if (err == EACCES || err == EPERM) hint = kHintCheckPermissions;
+  if (err == ENOSPC) hint = kHintFreeDiskSpace;
+  if (err == EISDIR) hint = kHintNeedFileNotDirectory;
+  return IoError(what + " '" + path + "': " + std::strerror(err)).WithHint(hint);
 }
 
 StatusOr<std::unique_ptr<InputFile>> InputFile::Open(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return IoError(ErrnoMessage("cannot open", path, errno));
+  if (fd < 0) return ErrnoError("cannot open", path, errno);
   struct stat st;
   if (::fstat(fd, &st) != 0) {
     const int err = errno;
     ::close(fd);
-    return IoError(ErrnoMessage("cannot stat", path, err));
+    return ErrnoError("cannot stat", path, err);
   }
   if (S_ISDIR(st.st_mode)) {
     ::close(fd);
-    return IoError(ErrnoMessage("cannot read", path, EISDIR));
+    return ErrnoError("cannot read", path, EISDIR);
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
@@ -82,7 +82,7 @@ Status InputFile::ReadAt(uint64_t offset, MutableByteView out) const {
     const ssize_t n = ::pread(fd_, out.data + done, out.size - done, static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
-      return IoError(ErrnoMessage("cannot read", path_, errno));
+      return ErrnoError("cannot read", path_, errno);
     }
     if (n == 0) {
       return Status(StatusCode::kTruncated, "'" + path_ + "' ended at byte " +
@@ -98,13 +98,13 @@ StatusOr<std::unique_ptr<AtomicFile>> AtomicFile::Create(const std::string& dest
   if (dest.empty()) return InvalidArgumentError("output path is empty");
   struct stat st;
   if (::stat(dest.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-    return IoError(ErrnoMessage("cannot write", dest, EISDIR));
+    return ErrnoError("cannot write", dest, EISDIR);
   }
   std::string templ = DirName(dest) + "/." + BaseName(dest) + ".tmp-XXXXXX";
   std::vector<char> buf(templ.begin(), templ.end());
   buf.push_back('\0');
   const int fd = ::mkostemp(buf.data(), O_CLOEXEC);
-  if (fd < 0) return IoError(ErrnoMessage("cannot create a file in the directory of", dest, errno));
+  if (fd < 0) return ErrnoError("cannot create a file in the directory of", dest, errno);
   return std::unique_ptr<AtomicFile>(new AtomicFile(fd, dest, std::string(buf.data())));
 }
 
@@ -125,7 +125,7 @@ Status AtomicFile::Write(ByteView data) {
     const ssize_t n = ::write(fd_, data.data + done, data.size - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return IoError(ErrnoMessage("cannot write", dest_, errno));
+      return ErrnoError("cannot write", dest_, errno);
     }
     done += static_cast<size_t>(n);
   }
@@ -134,16 +134,16 @@ Status AtomicFile::Write(ByteView data) {
 
 Status AtomicFile::Commit() {
   if (fd_ < 0 || committed_) return Status(StatusCode::kFailedPrecondition, "output already closed");
-  if (::fsync(fd_) != 0) return IoError(ErrnoMessage("cannot flush", dest_, errno));
+  if (::fsync(fd_) != 0) return ErrnoError("cannot flush", dest_, errno);
   // mkstemp creates 0600; give the file the permissions a plain create would (0666 & ~umask).
-  if (::fchmod(fd_, 0666 & ~CurrentUmask()) != 0) return IoError(ErrnoMessage("cannot chmod", dest_, errno));
+  if (::fchmod(fd_, 0666 & ~CurrentUmask()) != 0) return ErrnoError("cannot chmod", dest_, errno);
   if (::close(fd_) != 0) {
     fd_ = -1;
-    return IoError(ErrnoMessage("cannot close", dest_, errno));
+    return ErrnoError("cannot close", dest_, errno);
   }
   fd_ = -1;
   if (::rename(temp_path_.c_str(), dest_.c_str()) != 0) {
-    return IoError(ErrnoMessage("cannot rename the temporary file onto", dest_, errno));
+    return ErrnoError("cannot rename the temporary file onto", dest_, errno);
   }
   committed_ = true;
   // Make the rename itself durable.

@@ -61,8 +61,8 @@ std::string DirName(const std::string& path);
 // BaseName: the part of `path` after its last slash.
 std::string BaseName(const std::string& path);
 
-// ErrnoMessage: "<what> '<path>': <strerror>" plus a hint for the common errno values.
-std::string ErrnoMessage(const std::string& what, const std::string& path, int err);
+// ErrnoError: kIoError "<what> '<path>': <strerror>", with a hint flag for the common errno values.
+Status ErrnoError(const std::string& what, const std::string& path, int err);
 
 }  // namespace mscrypt::internal
 

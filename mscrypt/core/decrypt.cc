@@ -1,0 +1,146 @@
+// The container's read API (container.h): every call runs the one engine of core/read_engine.h
+// with a memory sink, a stream sink, or none (verification).
+#include <limits>
+#include <string>
+
+#include "core/read_engine.h"
+#include "internal/parallel/parallel_for.h"
+#include "mscrypt/container.h"
+
+namespace mscrypt {
+namespace {
+
+using core::CheckReadRequest;
+using core::FileSource;
+using core::MakePlan;
+using core::MemorySink;
+using core::MemorySource;
+using core::Plan;
+using core::RunPlan;
+using core::Source;
+using internal::InputFile;
+
+Status BufferTooSmall(size_t have, uint64_t need) {
+  return Status(StatusCode::kBufferTooSmall,
+                "output buffer holds " + std::to_string(have) + " bytes, " + std::to_string(need) + " needed");
+}
+
+Status DecryptSourceInto(const Source& src, const SecretBytes& key, Mode mode, MutableByteView out,
+                         size_t* out_size, const Options& options) {
+  MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));
+  MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, &key));
+  if (out.size < plan.plaintext_size) return BufferTooSmall(out.size, plan.plaintext_size);
+  MemorySink sink(out);
+  MSCRYPT_RETURN_IF_ERROR(RunPlan(src, plan, mode, options.format, key, &sink, options));
+  if (out_size != nullptr) *out_size = static_cast<size_t>(plan.plaintext_size);
+  return Status::Ok();
+}
+
+StatusOr<uint64_t> DecryptedSourceSize(const Source& src, const SecretBytes& key, Mode mode,
+                                       const Options& options) {
+  MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));
+  MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, &key));
+  return plan.plaintext_size;
+}
+
+Status VerifySource(const Source& src, const SecretBytes& key, Mode mode, const Options& options) {
+  MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));
+  MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, nullptr));
+  return RunPlan(src, plan, mode, options.format, key, nullptr, options);
+}
+
+// WipeOnFailure: "on any failure `out` is wiped" (container.h), including failures found before
+// decryption; only kBufferTooSmall promises that nothing was written.
+Status WipeOnFailure(Status s, MutableByteView out) {
+  if (!s.ok() && s.code() != StatusCode::kBufferTooSmall) Wipe(out.data, out.size);
+  return s;
+}
+
+StatusOr<PlaintextBuffer> DecryptSource(const Source& src, const SecretBytes& key, Mode mode,
+                                        const Options& options) {
+  MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));
+  MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, &key));
+  if (plan.plaintext_size > std::numeric_limits<size_t>::max()) {
+    return Status(StatusCode::kResourceExhausted, "plaintext does not fit in memory");
+  }
+  MSCRYPT_ASSIGN_OR_RETURN(PlaintextBuffer out, PlaintextBuffer::Allocate(static_cast<size_t>(plan.plaintext_size)));
+  MemorySink sink(out.mutable_view());
+  MSCRYPT_RETURN_IF_ERROR(RunPlan(src, plan, mode, options.format, key, &sink, options));
+  return out;
+}
+
+}  // namespace
+
+// ---- Buffers ----------------------------------------------------------------------------------
+
+StatusOr<PlaintextBuffer> Decrypt(ByteView ciphertext, const SecretBytes& key, Mode mode, const Options& options) {
+  MemorySource src(ciphertext);
+  return DecryptSource(src, key, mode, options);
+}
+
+StatusOr<uint64_t> DecryptedSize(ByteView ciphertext, const SecretBytes& key, Mode mode, const Options& options) {
+  MemorySource src(ciphertext);
+  return DecryptedSourceSize(src, key, mode, options);
+}
+
+Status DecryptInto(ByteView ciphertext, const SecretBytes& key, Mode mode, MutableByteView out,
+                   size_t* out_size, const Options& options) {
+  if (out_size != nullptr) *out_size = 0;
+  MemorySource src(ciphertext);
+  return WipeOnFailure(DecryptSourceInto(src, key, mode, out, out_size, options), out);
+}
+
+Status Verify(ByteView ciphertext, const SecretBytes& key, Mode mode, const Options& options) {
+  MemorySource src(ciphertext);
+  return VerifySource(src, key, mode, options);
+}
+
+// ---- Files ------------------------------------------------------------------------------------
+
+StatusOr<PlaintextBuffer> DecryptFile(const std::string& path, const SecretBytes& key, Mode mode,
+                                      const Options& options) {
+  MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));  // before any I/O
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(path));
+  FileSource src(*file);
+  return DecryptSource(src, key, mode, options);
+}
+
+StatusOr<uint64_t> DecryptedFileSize(const std::string& path, const SecretBytes& key, Mode mode,
+                                     const Options& options) {
+  MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(path));
+  FileSource src(*file);
+  return DecryptedSourceSize(src, key, mode, options);
+}
+
+Status DecryptFileInto(const std::string& path, const SecretBytes& key, Mode mode, MutableByteView out,
+                       size_t* out_size, const Options& options) {
+  if (out_size != nullptr) *out_size = 0;
+  StatusOr<std::unique_ptr<InputFile>> file = InputFile::Open(path);
+  if (!file.ok()) return WipeOnFailure(file.status(), out);
+  FileSource src(**file);
+  return WipeOnFailure(DecryptSourceInto(src, key, mode, out, out_size, options), out);
+}
+
+Status VerifyFile(const std::string& path, const SecretBytes& key, Mode mode, const Options& options) {
+  MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(path));
+  FileSource src(*file);
+  return VerifySource(src, key, mode, options);
+}
+
+Status DecryptFileToFile(const std::string& src_path, const std::string& dst, const SecretBytes& key,
+                         Mode mode, const Options& options) {
+  MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(src_path));
+  FileSource src(*file);
+  // The plan validates the whole structure first (headers only), so a truncated or malformed
+  // file fails before the output is created; then windows of `threads` blocks are streamed.
+  MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, &key));
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<internal::AtomicFile> out, internal::AtomicFile::Create(dst));
+  core::StreamSink sink(*out, internal::ResolveThreads(options.threads));
+  MSCRYPT_RETURN_IF_ERROR(RunPlan(src, plan, mode, options.format, key, &sink, options));
+  return out->Commit();
+}
+
+}  // namespace mscrypt

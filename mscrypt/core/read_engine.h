@@ -1,0 +1,126 @@
+// The one decrypt engine behind every read of the container API (core/ private header).
+//
+// Two passes (docs/format.md §4): a header walk validates the whole structure and fixes every
+// block's plaintext offset (reading only headers, plus the last 32 bytes of each CBC block to learn
+// its padding); then blocks are decrypted in parallel batches into a sink. The memory sink puts
+// each block straight into its final place in one buffer; the stream sink decrypts a window of
+// blocks into reused slots and appends them to an atomic output file, so memory stays bounded.
+#ifndef MSCRYPT_CORE_READ_ENGINE_H_
+#define MSCRYPT_CORE_READ_ENGINE_H_
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "internal/io/file.h"
+#include "mscrypt/container.h"
+
+namespace mscrypt::core {
+
+// Source: a container in memory or in a file, read by offset from any thread.
+class Source {
+ public:
+  virtual ~Source() = default;
+  virtual uint64_t size() const = 0;
+  virtual Status Read(uint64_t offset, MutableByteView out) const = 0;
+  // direct: the bytes, when the container is in memory; nullptr for files.
+  virtual const uint8_t* direct() const { return nullptr; }
+};
+
+class MemorySource : public Source {
+ public:
+  explicit MemorySource(ByteView data) : data_(data) {}
+  uint64_t size() const override { return data_.size; }
+  Status Read(uint64_t offset, MutableByteView out) const override;
+  const uint8_t* direct() const override { return data_.data; }
+
+ private:
+  ByteView data_;
+};
+
+class FileSource : public Source {
+ public:
+  explicit FileSource(const internal::InputFile& file) : file_(file) {}
+  uint64_t size() const override { return file_.size(); }
+  Status Read(uint64_t offset, MutableByteView out) const override { return file_.ReadAt(offset, out); }
+
+ private:
+  const internal::InputFile& file_;
+};
+
+// Argument checks shared by every entry point; they run before any I/O.
+Status CheckOptions(const Options& options);
+Status CheckModeAndKey(Mode mode, const SecretBytes& key);
+Status CheckReadRequest(Mode mode, const SecretBytes& key, const Options& options);
+
+// AtBlock prefixes "block i at byte n: " and records the position, unless already positioned.
+Status AtBlock(Status s, uint64_t index, uint64_t offset);
+
+struct BlockEntry {
+  uint64_t offset;       // of the block in the container
+  uint32_t header_size;
+  uint32_t cipher_len;
+  uint64_t pt_offset;    // of its plaintext in the whole output
+  uint32_t pt_len;
+};
+
+struct Plan {
+  std::vector<BlockEntry> blocks;
+  uint64_t plaintext_size = 0;
+};
+
+// MakePlan walks every header once; with `key` it also fixes exact CBC plaintext lengths.
+StatusOr<Plan> MakePlan(const Source& src, Mode mode, Format format, const SecretBytes* key);
+
+// PlaintextSink: where the engine puts decrypted blocks.
+class PlaintextSink {
+ public:
+  virtual ~PlaintextSink() = default;
+  // window: most blocks per batch (0: no limit of the sink's own).
+  virtual size_t window() const = 0;
+  // Slot: where block `e`, the `j`-th of its batch, is decrypted to. Called from worker threads,
+  // each with a distinct j. The view holds at least e.pt_len bytes; when it holds e.cipher_len
+  // the ciphertext is read into it and decrypted in place.
+  virtual StatusOr<MutableByteView> Slot(size_t j, const BlockEntry& e) = 0;
+  // Flush: blocks [begin, end) of the plan are decrypted into their slots.
+  virtual Status Flush(const Plan& plan, size_t begin, size_t end) = 0;
+  // Discard: a block failed; wipe every plaintext byte the sink holds.
+  virtual void Discard(const Plan& plan) = 0;
+};
+
+// MemorySink: every block at its plaintext offset in `out` (out.size >= plan.plaintext_size).
+class MemorySink : public PlaintextSink {
+ public:
+  explicit MemorySink(MutableByteView out) : out_(out) {}
+  size_t window() const override { return 0; }
+  StatusOr<MutableByteView> Slot(size_t j, const BlockEntry& e) override;
+  Status Flush(const Plan&, size_t, size_t) override { return Status::Ok(); }
+  void Discard(const Plan& plan) override;
+
+ private:
+  MutableByteView out_;
+};
+
+// StreamSink: a window of `slots` blocks at a time, appended in order to `out`.
+class StreamSink : public PlaintextSink {
+ public:
+  StreamSink(internal::AtomicFile& out, int slots);
+  ~StreamSink() override;
+  size_t window() const override { return slots_.size(); }
+  StatusOr<MutableByteView> Slot(size_t j, const BlockEntry& e) override;
+  Status Flush(const Plan& plan, size_t begin, size_t end) override;
+  void Discard(const Plan&) override {}  // slots are wiped by the destructor
+
+ private:
+  internal::AtomicFile& out_;
+  std::vector<PlaintextBuffer> slots_;
+};
+
+// RunPlan decrypts every block of `plan` into `sink`, or only authenticates them when `sink` is
+// null. On failure the sink discards its plaintext. Reports progress between batches.
+Status RunPlan(const Source& src, const Plan& plan, Mode mode, Format format, const SecretBytes& key,
+               PlaintextSink* sink, const Options& options);
+
+}  // namespace mscrypt::core
+
+#endif  // MSCRYPT_CORE_READ_ENGINE_H_
