@@ -1,5 +1,5 @@
-// Checkpoint reader: a strict protobuf wire parser for the checkpoint schema (format reference
-// §3.1), slice joining (§2.6) and the crc_num trailer (§2.4).
+// Checkpoint reader: a strict protobuf wire parser for the checkpoint schema (
+// docs/payloads.md §2.1), slice joining (docs/payloads.md §2.3) and the crc_num trailer (docs/payloads.md §2.4).
 //
 // The nesting is fixed (Checkpoint > Value > TensorProto | MapTensorProto > TensorProto), so each
 // level is its own loop and nothing recurses; unknown fields are skipped by their wire type

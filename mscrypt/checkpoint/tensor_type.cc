@@ -1,4 +1,4 @@
-// Tensor type names (format reference §3.1) and small wire helpers shared by reader and writer.
+// Tensor type names (docs/payloads.md §2.1) and small wire helpers shared by reader and writer.
 #include <zlib.h>
 
 #include <algorithm>

@@ -1,5 +1,5 @@
-// Checkpoint writer: one serialized Checkpoint message per parameter slice (format reference
-// §2.2, §3.1), streamed into a plain atomic file or an EncryptingFileWriter. Only the few header
+// Checkpoint writer: one serialized Checkpoint message per parameter slice (
+// docs/payloads.md §2.1, docs/payloads.md §2.1), streamed into a plain atomic file or an EncryptingFileWriter. Only the few header
 // bytes of each message are built in memory; tensor bytes go from the caller's buffer to the sink.
 #include <algorithm>
 #include <cstring>
@@ -70,7 +70,7 @@ class CheckpointWriterImpl : public CheckpointWriter {
     if (!status_.ok()) return Poisoned();
     if (done_) return Status(StatusCode::kFailedPrecondition, "checkpoint writer already committed");
     if (crc_check_) {
-      // §2.4: "crc_num" + CRC-32 of everything before it as a 10-byte big-endian integer.
+      // docs/payloads.md §2.4: "crc_num" + CRC-32 of everything before it as a 10-byte big-endian integer.
       uint8_t trailer[kCheckpointCrcTrailerSize];
       std::memcpy(trailer, "crc_num", 7);
       uint64_t v = crc_;
@@ -189,7 +189,7 @@ StatusOr<std::unique_ptr<CheckpointWriter>> CheckpointWriter::Create(const std::
   if (key != nullptr && options.crc_check) {
     return InvalidArgumentError(
         "crc_check cannot be combined with an encryption key: MindSpore would append a plaintext crc trailer "
-        "after the encrypted blocks and the file could not be decrypted (format reference §2.4)");
+        "after the encrypted blocks and the file could not be decrypted (docs/payloads.md §2.4)");
   }
   if (options.slice_size == 0 || options.slice_size > kCheckpointSliceSizeInBytes) {
     return InvalidArgumentError("slice_size must be between 1 and 512 MiB");

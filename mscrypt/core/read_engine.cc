@@ -15,7 +15,7 @@ using internal::BlockFrame;
 using internal::kMaxHeaderSize;
 
 // PlaintextLength: exact for unpadded modes; for padded ones reads the last 32 ciphertext bytes
-// and probes the padding (§2.3).
+// and probes the padding (docs/format.md §2.3).
 Status PlaintextLength(const Source& src, const SecretBytes& key, const ModeSpec& spec, Format format,
                        uint64_t offset, const BlockFrame& frame, const uint8_t* header, uint32_t* pt_len) {
   const bool padded = format == Format::kCurrent ? spec.padded : spec.legacy_padded;
@@ -34,7 +34,7 @@ Status PlaintextLength(const Source& src, const SecretBytes& key, const ModeSpec
     prev = tail;
   }
   size_t pad = 0;
-  // Legacy CBC blocks use the same cipher and padding as current ones (§3).
+  // Legacy CBC blocks use the same cipher and padding as current ones (docs/format.md §3).
   MSCRYPT_RETURN_IF_ERROR(internal::CbcPaddingLength(spec, key, prev, tail + 16, &pad));
   *pt_len = static_cast<uint32_t>(frame.cipher_len - pad);
   return Status::Ok();

@@ -1,4 +1,4 @@
-// Exporting MindIR: embedded weights (one file) or MindSpore's external layout (§4.4), with the
+// Exporting MindIR: embedded weights (one file) or MindSpore's external layout (docs/payloads.md §3.3), with the
 // weight files encrypted segment by segment exactly as MindSpore's _split_save does.
 #include <sys/stat.h>
 
@@ -188,7 +188,7 @@ StatusOr<MindIRExportResult> ExportExternal(const Graph& graph, const std::strin
   MSCRYPT_RETURN_IF_ERROR(CreateDirectories(JoinPath(dir, variables)));
   MindIRExportResult result;
   uint8_t header[kAlign] = {0};
-  header[0] = 1;  // little-endian host (§4.4)
+  header[0] = 1;  // little-endian host (docs/payloads.md §3.3)
   for (size_t n = 0; n < file_sizes.size(); ++n) {
     const std::string path = JoinPath(dir, locations[n]);
     const std::string where = "weight file '" + path + "': ";

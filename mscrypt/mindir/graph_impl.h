@@ -74,7 +74,7 @@ Status ModelTooLargeError(uint64_t size, bool exporting);
 // Annotate prefixes the message of a non-OK status, keeping its code and position.
 Status Annotate(const Status& status, const std::string& prefix);
 
-// kMindIRWeightHeaderSize: the header of a weight file and the alignment of its payloads (§4.4).
+// kMindIRWeightHeaderSize: the header of a weight file and the alignment of its payloads (docs/payloads.md §3.3).
 inline constexpr size_t kMindIRWeightHeaderSize = 64;
 
 // ParsePlaintextModel: parse + validate + resolve external weights. The caller adds what

@@ -1,5 +1,5 @@
 // Parsing a plaintext ModelProto into a Graph: validation of parameters, resolution of external
-// weight files (docs/mindspore-format.md §4.4), and serialization back to bytes.
+// weight files (docs/payloads.md §3.3), and serialization back to bytes.
 #include <climits>
 #include <cstring>
 #include <limits>
@@ -266,7 +266,7 @@ StatusOr<PlaintextBuffer> ReadWeightFile(const std::string& path, const MindIRLo
   return payload.TakeBuffer();
 }
 
-// CheckWeightFileHeader: §4.4, byte 0 is 1 when the exporting host was little-endian.
+// CheckWeightFileHeader: docs/payloads.md §3.3, byte 0 is 1 when the exporting host was little-endian.
 Status CheckWeightFileHeader(const PlaintextBuffer& plain) {
   if (plain.size() < kMindIRWeightHeaderSize) {
     return Malformed("it holds " + std::to_string(plain.size()) +

@@ -1,8 +1,7 @@
-// Key and Serialization::Load: MindSpore's C++ API shape (docs/mindspore-format.md §5) on top of
+// Key and Serialization::Load: MindSpore's C++ API shape (docs/payloads.md §3.5) on top of
 // LoadMindIR.
 #include "mscrypt/serialization.h"
 
-#include <openssl/crypto.h>
 
 #include <cstring>
 

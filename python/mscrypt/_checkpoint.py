@@ -26,7 +26,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from . import _mscrypt
-from ._errors import InvalidArgumentError, MalformedError
+from ._errors import InvalidArgumentError, MalformedError, key_advice
 
 PathLike = Union[str, "os.PathLike[str]"]
 BytesLike = Union[bytes, bytearray, memoryview]
@@ -319,8 +319,9 @@ def load_checkpoint(ckpt_file_name: PathLike, dec_key: Optional[BytesLike] = Non
     filt = _check_prefix(filter_prefix, "filter_prefix")
     if choice_func is not None and not callable(choice_func):
         raise TypeError("choice_func must be callable")
-    entries, has_crc = _mscrypt.checkpoint_load(ckpt_file_name, dec_key, dec_mode, crc_check, threads,
-                                                _selector(specify, filt, choice_func))
+    with key_advice("dec_key"):
+        entries, has_crc = _mscrypt.checkpoint_load(ckpt_file_name, dec_key, dec_mode, crc_check, threads,
+                                                    _selector(specify, filt, choice_func))
     if crc_check and not has_crc:
         warnings.warn(f"checkpoint {os.fspath(ckpt_file_name)!r} has no crc_num trailer; nothing to verify",
                       UserWarning, stacklevel=2)

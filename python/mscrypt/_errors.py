@@ -75,3 +75,26 @@ class OutOfMemoryError(Error, MemoryError):
 
 class InternalError(Error):
     """An unexpected failure inside OpenSSL or mscrypt (a bug: please report it)."""
+
+
+class _KeyAdvice:
+    """Context manager: a KeyRequiredError leaving the block gets the Python argument to pass
+    (the native message is surface-neutral). Attributes (code, hints) are kept."""
+
+    def __init__(self, argument: str) -> None:
+        self._argument = argument
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is not None and issubclass(exc_type, KeyRequiredError):
+            reworded = KeyRequiredError(f"{exc}; pass the key ({self._argument})")
+            reworded.code, reworded.hints = exc.code, exc.hints
+            raise reworded from None
+        return False
+
+
+def key_advice(argument: str) -> _KeyAdvice:
+    """``with key_advice("dec_key"): ...`` adds "pass the key (dec_key)" to KeyRequiredError."""
+    return _KeyAdvice(argument)

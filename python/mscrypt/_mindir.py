@@ -4,7 +4,7 @@ A MindIR file is a serialized ``mind_ir.ModelProto``, plain or passed whole thro
 block container (AES-GCM, AES-CBC, SM4-CBC), or through a user function (a callable
 ``enc_mode``/``dec_mode``). Large models keep their weights in external files:
 ``<prefix>_graph.mindir`` plus ``<prefix>_variables/data_N``, found relative to the graph file's
-directory and encrypted with the same key and mode (docs/mindspore-format.md §4.4).
+directory and encrypted with the same key and mode (docs/payloads.md §3.3).
 
 Differences from MindSpore, all deliberate:
 
@@ -29,7 +29,7 @@ from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Union
 import numpy as np
 
 from . import _mscrypt
-from ._errors import ArgumentTypeError, KeyRequiredError
+from ._errors import ArgumentTypeError, KeyRequiredError, key_advice
 
 BytesLike = Union[bytes, bytearray, memoryview]
 PathLike = Union[str, "os.PathLike[str]"]
@@ -182,7 +182,8 @@ def load_mindir(file_name: PathLike, dec_key: Optional[BytesLike] = None,
     """
     path = _path(file_name, "file_name")
     if dec_key is None:
-        return MindIR(_mscrypt.mindir_load(path, None, "AES-GCM", threads))
+        with key_advice("dec_key"):
+            return MindIR(_mscrypt.mindir_load(path, None, "AES-GCM", threads))
     if callable(dec_mode):
         key = _key_bytes(dec_key, "dec_key")
         real = os.path.realpath(path)

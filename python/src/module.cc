@@ -122,4 +122,6 @@ PYBIND11_MODULE(_mscrypt, m) {
   mscrypt::python::RegisterContainer(m);
   mscrypt::python::RegisterCheckpoint(m);
   mscrypt::python::RegisterMindir(m);
+  // Test hook: bytes wiped so far (tests show that released plaintext is wiped).
+  m.def("_wiped_bytes_for_testing", &mscrypt::WipedBytesForTesting);
 }

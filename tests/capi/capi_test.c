@@ -312,7 +312,7 @@ static size_t unhex(const char *hex, uint8_t *out) {
   return n;
 }
 
-/* MindSpore test vectors (format reference §1.9), produced independently and accepted by
+/* MindSpore test vectors (docs/format.md §2.6), produced independently and accepted by
  * MindSpore's own crypto.cc. */
 static const char kPlain[] = "MindSpore checkpoint test vector";
 static const char kGcm128Vector[] =

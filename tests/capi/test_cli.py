@@ -35,7 +35,7 @@ GOLDEN_CALLABLE = "010200030405060708090a0b0c0d0e0f"
 ALL_KEYS = [KEY16, KEY24, KEY32, KEY_OTHER, GOLDEN16, GOLDEN_CALLABLE]
 RAW_KEY = b"0123456789ABCDEF"  # printable, so a leak would be visible in text output
 
-# MindSpore test vectors (format reference section 1.9).
+# MindSpore test vectors (docs/format.md §2.6).
 PLAIN_VECTOR = b"MindSpore checkpoint test vector"
 LEGACY_GCM_VECTOR = bytes.fromhex(
     "d85e3a7f3800000010000000101112131415161718191a1b1c1d1e1f20000000573f883a06e25d315b9570aa19f2"

@@ -1,4 +1,4 @@
-// internal/crypto/block_cipher: one block with OpenSSL (spec 1.4).
+// internal/crypto/block_cipher: one block with OpenSSL (docs/format.md §2.3).
 #include "internal/crypto/block_cipher.h"
 
 #include <gtest/gtest.h>
@@ -98,7 +98,7 @@ TEST(BlockCipher, GcmNonceIsFirstTwelveIvBytes) {
     EXPECT_STATUS(Open(Mode::kAesGcm, Format::kCurrent, key, iv, s, &back), StatusCode::kAuthenticationFailed)
         << "iv byte " << i;
   }
-  // The spec 1.9 ciphertext and tag.
+  // The docs/format.md §2.6 ciphertext and tag.
   EXPECT_EQ(ToHex(s.tag), "1a8737a1bdf68e3762df6da3b7a54b17");
   EXPECT_EQ(ToHex(s.ct), "573f883a06e25d315b9570aa19f227c2556c2ea027815e41f8aab79c7ace20d2");
 }

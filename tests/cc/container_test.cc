@@ -1,5 +1,5 @@
 // Buffer-to-buffer API: Encrypt / EncryptInto / Decrypt / DecryptInto / DecryptedSize / Verify,
-// size formulas (spec 1.6) and argument validation.
+// size formulas (docs/format.md §2.5) and argument validation.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -191,7 +191,7 @@ TEST(DecryptInto, ExactLargerAndTooSmall) {
 
 TEST(DecryptInto, AuthenticationFailureWipesOutput) {
   const SecretBytes key = MakeKey(KeyBytes(16));
-  // Three blocks (three Encrypt calls, spec 1.5); the last one is tampered, so blocks 0 and 1
+  // Three blocks (three Encrypt calls, docs/format.md §2.4); the last one is tampered, so blocks 0 and 1
   // decrypt into `out` first and must be wiped afterwards.
   std::vector<uint8_t> pt;
   std::vector<uint8_t> ct;

@@ -1,4 +1,4 @@
-// Keyless inspection: Inspect / InspectFile / DetectMode / IsEncryptedFile (spec 1.6, 1.8, 1.10).
+// Keyless inspection: Inspect / InspectFile / DetectMode / IsEncryptedFile (docs/format.md §2.5, docs/format.md §3, docs/format.md §5).
 #include <gtest/gtest.h>
 
 #include "mscrypt/container.h"

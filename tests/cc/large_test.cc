@@ -1,4 +1,4 @@
-// Real 64-128 MiB buffers at the block boundaries (spec 1.5, 1.6): SegmentMinusOne,
+// Real 64-128 MiB buffers at the block boundaries (docs/format.md §2.4, docs/format.md §2.5): SegmentMinusOne,
 // ExactlyOneSegment, SegmentPlusOne and two segments plus 17, in every mode.
 #include <gtest/gtest.h>
 
@@ -56,7 +56,7 @@ TEST_P(BlockBoundary, RoundTripSplitAndThreads) {
     EXPECT_GE(b.plaintext_size_max, split[i]);
     offset += b.size;
   }
-  // A full 64 MiB block is 64 MiB + 48 bytes in every mode (spec 1.6).
+  // A full 64 MiB block is 64 MiB + 48 bytes in every mode (docs/format.md §2.5).
   if (n >= M) {
     EXPECT_EQ(info->blocks[0].size, uint64_t{67108912});
   }

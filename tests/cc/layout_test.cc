@@ -1,4 +1,4 @@
-// internal/format/layout: constants, header encoding and the per-field reader checks (spec 1.3, 1.7).
+// internal/format/layout: constants, header encoding and the per-field reader checks (docs/format.md §2.2, docs/format.md §4).
 #include "internal/format/layout.h"
 
 #include <gtest/gtest.h>
@@ -73,7 +73,7 @@ TEST(Layout, HeaderAndCipherSizes) {
     EXPECT_EQ(EncodedBlockSize(Mode::kAesCbc, pt), 32 + ct);
     EXPECT_EQ(EncodedBlockSize(Mode::kAesGcm, pt), 48 + pt);
   }
-  // A full 64 MiB block is 64 MiB + 48 in every mode (spec 1.6).
+  // A full 64 MiB block is 64 MiB + 48 in every mode (docs/format.md §2.5).
   for (Mode m : ::mscrypt::testing::AllModes()) {
     EXPECT_EQ(EncodedBlockSize(m, kMaxBlockPlaintextSize), 67108912u);
   }
@@ -190,7 +190,7 @@ TEST(ParseBlockFrame, CbcCipherLenNotMultipleOf16IsMalformed) {
 }
 
 TEST(ParseBlockFrame, CipherLenCapBoundary) {
-  // 64 MiB + 50 is MindSpore's decrypt buffer (spec 1.9 note, 7 #1): accepted; one more refused.
+  // 64 MiB + 50 is MindSpore's decrypt buffer (docs/format.md §2.6, §6): accepted; one more refused.
   const auto cap = static_cast<int32_t>(kMaxCipherLen);
   EXPECT_OK(Parse(Header(Mode::kAesGcm, cap), Mode::kAesGcm, uint64_t{48} + cap));
   EXPECT_TRUE(StatusAt(Parse(Header(Mode::kAesGcm, cap + 1), Mode::kAesGcm, uint64_t{1} << 40),
@@ -199,7 +199,7 @@ TEST(ParseBlockFrame, CipherLenCapBoundary) {
   EXPECT_OK(Parse(Header(Mode::kAesCbc, cap - 2), Mode::kAesCbc, uint64_t{32} + cap - 2));
   EXPECT_TRUE(StatusAt(Parse(Header(Mode::kAesCbc, cap + 14), Mode::kAesCbc, uint64_t{1} << 40),
                        StatusCode::kMalformed, 3, 1000));
-  // Legacy blocks were up to 512 MiB (spec 1.1): cap 512 MiB + 16.
+  // Legacy blocks were up to 512 MiB (docs/format.md §1): cap 512 MiB + 16.
   const auto legacy_cap = static_cast<int32_t>(kLegacyMaxCipherLen);
   auto legacy = Header(Mode::kAesCbc, legacy_cap);
   StoreLe32(legacy.data(), kLegacyMagic);

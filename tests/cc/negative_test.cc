@@ -1,5 +1,5 @@
-// Decoder rejections (spec 1.7) with exact status codes, positions and key-free messages, and the
-// format's known limitations pinned as tests (spec 7 #3, #4, #5).
+// Decoder rejections (docs/format.md §4) with exact status codes, positions and key-free messages, and the
+// format's known limitations pinned as tests (docs/format.md §6).
 #include <gtest/gtest.h>
 
 #include <climits>
@@ -135,7 +135,7 @@ TEST(Truncation, AtEveryByteOfAThreeBlockContainer) {
       const ByteView view(ct.data(), len);
       auto out = Decrypt(view, MakeKey(key), mode, Threads(2));
       if (len == starts[block]) {
-        // Cut exactly at a block boundary: the shorter container is valid (spec 1.7; pinned
+        // Cut exactly at a block boundary: the shorter container is valid (docs/format.md §4; pinned
         // below as TruncatedAtBlockBoundaryIsUndetectable).
         ASSERT_OK(out);
         std::vector<std::vector<uint8_t>> prefix(pieces.begin(), pieces.begin() + static_cast<std::ptrdiff_t>(block));
@@ -297,7 +297,7 @@ TEST(Tampering, GcmIvBytes12To15AreNotAuthenticated) {
   }
 }
 
-// CBC has no integrity (spec 7 #5): flipping an IV bit flips the same plaintext bit and decrypts.
+// CBC has no integrity (docs/format.md §6 row 6): flipping an IV bit flips the same plaintext bit and decrypts.
 TEST(Tampering, CbcIsMalleable) {
   const auto key = KeyBytes(16);
   const auto pt = Bytes("MindSpore checkpoint test vector");
@@ -331,7 +331,7 @@ TEST(Tampering, MagicFlipIsNotEncryptedOrWrongMode) {
   EXPECT_STATUS(Decrypt(bad, MakeKey(key), Mode::kAesGcm).status(), StatusCode::kNotEncrypted);
 }
 
-// ---- Known limitations, pinned (spec 1.7, 7 #3) ---------------------------------------------------
+// ---- Known limitations, pinned (docs/format.md §6 rows 2-3) ----------------------------------------------------
 
 TEST(Limitations, DroppedFinalBlockIsUndetectable) {
   const auto key = KeyBytes(16);

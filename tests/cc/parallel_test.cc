@@ -1,4 +1,4 @@
-// Thread counts and concurrent callers: output never depends on scheduling (spec 1.11).
+// Thread counts and concurrent callers: output never depends on scheduling (docs/format.md §2.4).
 #include "internal/parallel/parallel_for.h"
 
 #include <gtest/gtest.h>

@@ -148,7 +148,7 @@ std::vector<uint8_t> SealWithIv(Mode mode, const std::vector<uint8_t>& key, cons
 
 std::vector<uint8_t> SealLegacyWithIv(Mode mode, const std::vector<uint8_t>& key, const std::vector<uint8_t>& iv,
                                       const std::vector<uint8_t>& plaintext) {
-  // F2 ciphertext bytes equal F1 ciphertext bytes; only the framing differs (spec 1.4, 1.8).
+  // F2 ciphertext bytes equal F1 ciphertext bytes; only the framing differs (docs/format.md §2.3, docs/format.md §3).
   std::vector<uint8_t> f2 = SealWithIv(mode, key, iv, plaintext);
   const size_t header = internal::HeaderSize(mode, Format::kCurrent);
   std::vector<uint8_t> ct(f2.begin() + static_cast<std::ptrdiff_t>(header), f2.end());

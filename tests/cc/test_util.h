@@ -54,6 +54,7 @@ T Value(StatusOr<T> s) {
 std::vector<uint8_t> FromHex(const std::string& hex);
 std::string ToHex(const uint8_t* data, size_t size);
 inline std::string ToHex(const std::vector<uint8_t>& v) { return ToHex(v.data(), v.size()); }
+inline std::vector<uint8_t> ToVec(ByteView v) { return std::vector<uint8_t>(v.data, v.data + v.size); }
 std::vector<uint8_t> ToVec(const Buffer& b);
 std::vector<uint8_t> ToVec(const PlaintextBuffer& b);
 inline std::vector<uint8_t> Bytes(const std::string& s) { return std::vector<uint8_t>(s.begin(), s.end()); }
@@ -75,7 +76,7 @@ std::string ModeTestName(Mode mode);  // "AesGcm", for parameterised test names
 std::vector<uint8_t> SealWithIv(Mode mode, const std::vector<uint8_t>& key, const std::vector<uint8_t>& iv,
                                 const std::vector<uint8_t>& plaintext);
 // SealLegacyWithIv builds one legacy (MindSpore 1.3-1.6) block: CBC-shaped header with the GCM
-// magic, no tag; GCM is the CTR keystream (the F2 GCM ciphertext bytes, spec 1.4).
+// magic, no tag; GCM is the CTR keystream (the F2 GCM ciphertext bytes, docs/format.md §2.3).
 std::vector<uint8_t> SealLegacyWithIv(Mode mode, const std::vector<uint8_t>& key,
                                       const std::vector<uint8_t>& iv, const std::vector<uint8_t>& plaintext);
 
@@ -93,6 +94,7 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
   const std::string& path() const { return path_; }
   std::string File(const std::string& name) const { return path_ + "/" + name; }
+  std::string operator/(const std::string& name) const { return File(name); }
   // Entries() lists the directory's entries (names only, sorted), including dot files.
   std::vector<std::string> Entries() const;
 

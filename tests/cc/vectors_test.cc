@@ -67,7 +67,7 @@ TEST(SpecVectors, AllDecryptAndReencryptExactly) {
     seen.insert(r.Get("MODE") + "/" + r.Get("FORMAT") + "/" + std::to_string(r.GetBytes("PT").size()));
     CheckContainerVector(r);
   });
-  // 7 vectors with the 32-byte plaintext and 3 with the 9-byte one (spec 1.9).
+  // 7 vectors with the 32-byte plaintext and 3 with the 9-byte one (docs/format.md §2.6).
   EXPECT_EQ(n, 10u);
   for (const char* want : {"AES-GCM/current/32", "AES-CBC/current/32", "SM4-CBC/current/32",
                            "AES-GCM/legacy/32", "AES-CBC/legacy/32", "AES-GCM/current/9",

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "mscrypt/checkpoint.h"
+#include "test_util.h"
 #include "mscrypt/status.h"
 
 namespace mscrypt::ckpt_test {
@@ -38,22 +39,7 @@ template <typename T>
 #define CK_ASSERT_OK(e) ASSERT_TRUE(::mscrypt::ckpt_test::Ok(e))
 #define CK_EXPECT_CODE(e, c) EXPECT_TRUE(::mscrypt::ckpt_test::Is((e), (c)))
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "mscrypt_ckpt_XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::mscrypt::testing::TempDir;  // tests/cc/test_util.h, shared by every C++ suite
 
 inline std::string ReadFile(const std::string& path) {
   std::ifstream f(path, std::ios::binary);

@@ -2,8 +2,8 @@
 """Write the seed corpora under tests/fuzz/corpus/ (deterministic; re-run to regenerate).
 
 Containers are built here with pyca `cryptography`, independently of mscrypt, from the byte
-layout in docs/mindspore-format.md §1.3 (current) and §1.8 (legacy); IVs come from a fixed
-counter so reruns produce identical files. The §1.9 vectors are copied verbatim.
+layout in docs/format.md §2.2 (current) and docs/format.md §3 (legacy); IVs come from a fixed
+counter so reruns produce identical files. The docs/format.md §2.6 vectors are copied verbatim.
 
     python3 tests/fuzz/gen_corpus.py            # rewrite the generated seeds
     python3 tests/fuzz/gen_corpus.py --check    # fail if the corpus on disk differs
@@ -86,7 +86,7 @@ def raw_block(mode, header_fields, body, tag=b"\x11" * 16, iv=b"\x22" * 16):
 
 
 PT32 = b"MindSpore checkpoint test vector"
-SPEC_VECTORS = {  # name: (mode, key index, legacy, hex) from docs/mindspore-format.md §1.9
+SPEC_VECTORS = {  # name: (mode, key index, legacy, hex) from docs/format.md §2.6
     "vec_f2_gcm128": (GCM, 3, False, "d85e3a7f1a8737a1bdf68e3762df6da3b7a54b173800000010000000101112131415161718191a1b1c1d1e1f20000000573f883a06e25d315b9570aa19f227c2556c2ea027815e41f8aab79c7ace20d2"),
     "vec_f2_gcm256": (GCM, 2, False, "d85e3a7f8a074869beba631a6ba6a2204452effa3800000010000000101112131415161718191a1b1c1d1e1f200000003097f6721ab955c1af556b756a1a0223b839207a3bb632c293d994023d203ba9"),
     "vec_f2_cbc192": (CBC, 1, False, "d95e3a7f4800000010000000101112131415161718191a1b1c1d1e1f300000007c1c000f4f1a25065c2a70dda0f895583278ea31a66d7529d81c75548d3364ebacbb0d65117c39028368ada5b0b096c5"),
@@ -114,7 +114,7 @@ def containers():
             for n in (1, 15, 16, 17, 100):
                 pt = bytes((i * 7 + n) & 0xFF for i in range(n))
                 yield f"ok_{names[mode]}_k{k}_{n}", param(mode, k), block(mode, KEYS[k], pt)
-        # Multi-block containers (blocks of any size are valid, §1.5), decrypted with threads.
+        # Multi-block containers (blocks of any size are valid, docs/format.md §2.4), decrypted with threads.
         blocks = b"".join(block(mode, KEYS[0], bytes([j]) * n) for j, n in enumerate((5, 16, 33, 1, 64)))
         for t in (2, 4, 0):
             yield f"ok_{names[mode]}_multi_t{t}", param(mode, 0, threads=t, extra=True), blocks
@@ -184,7 +184,7 @@ def containers():
     iv_tail = bytearray(b2)
     iv_tail[28 + 14] ^= 0xFF
     yield "ok_gcm_iv_tail_ignored", param(GCM, 0, threads=4), b1 + bytes(iv_tail) + b3
-    yield "bad_gcm_blocks_swapped_ok", param(GCM, 0), b2 + b1  # undetectable by design (§1.7)
+    yield "bad_gcm_blocks_swapped_ok", param(GCM, 0), b2 + b1  # undetectable by design (docs/format.md §4)
     # Legacy-layout GCM read as current and vice versa.
     leg = block(GCM, KEYS[0], b"legacy layout", legacy=True)
     yield "bad_legacy_as_current", param(GCM, 0), leg

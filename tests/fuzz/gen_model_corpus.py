@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the seed corpora of checkpoint_fuzzer and mindir_fuzzer (deterministic; re-run to
 regenerate). Stdlib only: protobuf messages are encoded by hand from the schemas in proto/
-(checkpoint.proto, mind_ir.proto) and docs/mindspore-format.md §2-§4; it never imports mscrypt.
+(checkpoint.proto, mind_ir.proto) and docs/payloads.md §2; it never imports mscrypt.
 The MindSpore 2.7.1 golden files in tests/golden/mindspore/ are copied (or cut) as they are.
 
     python3 tests/fuzz/gen_model_corpus.py            # rewrite the generated seeds

@@ -6,7 +6,7 @@
 //     Decrypt/DecryptInto give back the plaintext, Verify passes;
 //   * EncryptInto refuses a one-byte-short buffer with kBufferTooSmall and writes nothing;
 //   * with bit 7 set, one bit of the container is flipped (position from the last input byte):
-//     AES-GCM must then fail unless the bit is in iv[12..15] (unused by GCM, spec §1.4); for CBC
+//     AES-GCM must then fail unless the bit is in iv[12..15] (unused by GCM, docs/format.md §2.3); for CBC
 //     a flip in the magic or a length field must fail; nothing may be kInternal.
 #include <cstdint>
 #include <cstring>

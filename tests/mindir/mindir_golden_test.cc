@@ -27,7 +27,7 @@ const GoldenCase kEncryptedGoldens[] = {
 TEST(MindIRGolden, PlainParseSerializeIsByteExact) {
   for (const char* name : {"mindir_plain.mindir", "ext_plain/net_graph.mindir"}) {
     SCOPED_TRACE(name);
-    const std::vector<uint8_t> original = ReadAll(Golden(name));
+    const std::vector<uint8_t> original = ReadFileOrDie(Golden(name));
     // The generated classes alone: parse + serialize reproduces MindSpore's bytes.
     mind_ir::ModelProto m;
     ASSERT_TRUE(m.ParseFromArray(original.data(), static_cast<int>(original.size())));
@@ -45,7 +45,7 @@ TEST(MindIRGolden, PlainParseSerializeIsByteExact) {
 
 TEST(MindIRGolden, UnknownFieldsSurvive) {
   // Fields this schema does not declare (numbers MindSpore might add later) are kept.
-  const std::vector<uint8_t> original = ReadAll(Golden("mindir_plain.mindir"));
+  const std::vector<uint8_t> original = ReadFileOrDie(Golden("mindir_plain.mindir"));
   mind_ir::ModelProto m;
   ASSERT_TRUE(m.ParseFromArray(original.data(), static_cast<int>(original.size())));
   m.mutable_unknown_fields()->AddVarint(99, 12345);
@@ -66,7 +66,7 @@ TEST(MindIRGolden, PlainLoads) {
 }
 
 TEST(MindIRGolden, EveryModeAndKeyLength) {
-  const std::vector<uint8_t> plain = ReadAll(Golden("mindir_plain.mindir"));
+  const std::vector<uint8_t> plain = ReadFileOrDie(Golden("mindir_plain.mindir"));
   for (const GoldenCase& c : kEncryptedGoldens) {
     SCOPED_TRACE(c.file);
     if (std::strcmp(c.mode, "SM4-CBC") == 0 && !IsModeAvailable(Mode::kSm4Cbc)) continue;
@@ -78,7 +78,7 @@ TEST(MindIRGolden, EveryModeAndKeyLength) {
     EXPECT_EQ(ToVec(g.SerializeModel().value()), plain);
 
     // The buffer overload agrees.
-    const std::vector<uint8_t> bytes = ReadAll(Golden(c.file));
+    const std::vector<uint8_t> bytes = ReadFileOrDie(Golden(c.file));
     Graph gb;
     ASSERT_OK(Serialization::Load(bytes.data(), bytes.size(), ModelType::kMindIR, &gb,
                                   Key(reinterpret_cast<const char*>(k.data()), k.size()), c.mode));
@@ -97,9 +97,9 @@ TEST(MindIRGolden, DefaultModeIsAesGcm) {
 TEST(MindIRGolden, CallableXorFileIsTheCallableOutput) {
   // MindSpore wrote exactly enc_func(model, key) = model XOR 0x5A; decrypting with the inverse
   // function and parsing the result gives the model.
-  std::vector<uint8_t> data = ReadAll(Golden("mindir_custom_xor5a.mindir"));
+  std::vector<uint8_t> data = ReadFileOrDie(Golden("mindir_custom_xor5a.mindir"));
   for (uint8_t& b : data) b ^= 0x5A;
-  EXPECT_EQ(data, ReadAll(Golden("mindir_plain.mindir")));
+  EXPECT_EQ(data, ReadFileOrDie(Golden("mindir_plain.mindir")));
   StatusOr<Graph> g = ParseMindIR(ByteView(data));
   ASSERT_OK(g);
   CheckTinyNet(*g);
@@ -119,7 +119,7 @@ TEST(MindIRGolden, ExternalPlain) {
   EXPECT_EQ(b->external->offset, 64u);
   EXPECT_EQ(b->external->length, 12u);
   // serialize() without inlining is the graph file as MindSpore wrote it.
-  EXPECT_EQ(ToVec(g.SerializeModel().value()), ReadAll(Golden("ext_plain/net_graph.mindir")));
+  EXPECT_EQ(ToVec(g.SerializeModel().value()), ReadFileOrDie(Golden("ext_plain/net_graph.mindir")));
   // Inlined: a self-contained model with the same weights and no external_data.
   auto inlined = g.SerializeModel(true);
   ASSERT_OK(inlined);
@@ -141,7 +141,7 @@ TEST(MindIRGolden, ExternalAesGcm128) {
     CheckTinyNet(*g);
     EXPECT_TRUE(g->has_external_data());
     // serialize() is the decrypted graph file.
-    auto plain = Decrypt(ByteView(ReadAll(Golden("ext_aes_gcm_128/net_graph.mindir"))), key, Mode::kAesGcm);
+    auto plain = Decrypt(ByteView(ReadFileOrDie(Golden("ext_aes_gcm_128/net_graph.mindir"))), key, Mode::kAesGcm);
     ASSERT_OK(plain);
     EXPECT_EQ(ToVec(g->SerializeModel().value()), ToVec(*plain));
   }
@@ -159,7 +159,7 @@ TEST(MindIRGolden, EncryptedWithoutKeyIsRefusedClearly) {
     EXPECT_TRUE(StatusIs(Serialization::Load(Golden(name), ModelType::kMindIR, &g), StatusCode::kKeyRequired,
                          "is encrypted"));
     EXPECT_TRUE(g.empty());
-    const std::vector<uint8_t> bytes = ReadAll(Golden(name));
+    const std::vector<uint8_t> bytes = ReadFileOrDie(Golden(name));
     EXPECT_TRUE(StatusIs(Serialization::Load(bytes.data(), bytes.size(), ModelType::kMindIR, &g),
                          StatusCode::kKeyRequired, "is encrypted"));
   }
@@ -231,7 +231,7 @@ TEST(MindIRGolden, OtherModelTypesAndNullGraph) {
 }
 
 TEST(MindIRGolden, ExternalFromBufferNeedsADirectory) {
-  const std::vector<uint8_t> bytes = ReadAll(Golden("ext_plain/net_graph.mindir"));
+  const std::vector<uint8_t> bytes = ReadFileOrDie(Golden("ext_plain/net_graph.mindir"));
   Graph g;
   EXPECT_TRUE(StatusIs(Serialization::Load(bytes.data(), bytes.size(), kMindIR, &g), StatusCode::kInvalidArgument,
                        "weights_dir"));

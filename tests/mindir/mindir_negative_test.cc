@@ -21,7 +21,7 @@ bool IsParseFailureOrOk(const StatusOr<Graph>& g) {
 }
 
 TEST(MindIRNegative, EveryTruncationOfTheGoldenModel) {
-  const std::vector<uint8_t> plain = ReadAll(Golden("mindir_plain.mindir"));
+  const std::vector<uint8_t> plain = ReadFileOrDie(Golden("mindir_plain.mindir"));
   for (size_t n = 0; n < plain.size(); ++n) {
     StatusOr<Graph> g = ParseMindIR(ByteView(plain.data(), n));
     ASSERT_TRUE(IsParseFailureOrOk(g)) << n << ": " << g.status().ToString();
@@ -35,7 +35,7 @@ TEST(MindIRNegative, RandomBytesAndBitFlips) {
     const std::vector<uint8_t> junk = PseudoRandom(1 + seed % 300, seed);
     ASSERT_TRUE(IsParseFailureOrOk(ParseMindIR(ByteView(junk)))) << seed;
   }
-  std::vector<uint8_t> plain = ReadAll(Golden("mindir_plain.mindir"));
+  std::vector<uint8_t> plain = ReadFileOrDie(Golden("mindir_plain.mindir"));
   for (size_t i = 0; i < plain.size(); i += 7) {
     std::vector<uint8_t> flipped = plain;
     flipped[i] ^= static_cast<uint8_t>(1u << (i % 8));
@@ -67,7 +67,7 @@ TEST(MindIRNegative, RandomPlaintextThatDecryptsFine) {
 
 TEST(MindIRNegative, EmptyFiles) {
   TempDir dir;
-  WriteAll(dir / "empty.mindir", {});
+  WriteFileOrDie(dir / "empty.mindir", {});
   Graph g;
   EXPECT_TRUE(StatusIs(Serialization::Load(dir / "empty.mindir", kMindIR, &g), StatusCode::kMalformed));
   const std::vector<uint8_t> k = KeyOfLength(16);
@@ -78,7 +78,7 @@ TEST(MindIRNegative, EmptyFiles) {
 }
 
 TEST(MindIRNegative, TruncatedEncryptedFile) {
-  std::vector<uint8_t> bytes = ReadAll(Golden("mindir_aes_gcm_128.mindir"));
+  std::vector<uint8_t> bytes = ReadFileOrDie(Golden("mindir_aes_gcm_128.mindir"));
   bytes.resize(bytes.size() - 10);
   const std::vector<uint8_t> k = KeyOfLength(16);
   Graph g;
@@ -133,13 +133,13 @@ TEST(MindIRNegative, InconsistentParameters) {
 // ExternalModel: the golden external graph with parameter 0's external_data edited, written into
 // a copy of the golden directory.
 std::string ExternalModel(const TempDir& dir, const std::function<void(mind_ir::TensorProto::ExternalDataProto*)>& edit) {
-  const std::vector<uint8_t> original = ReadAll(Golden("ext_plain/net_graph.mindir"));
+  const std::vector<uint8_t> original = ReadFileOrDie(Golden("ext_plain/net_graph.mindir"));
   mind_ir::ModelProto m;
   EXPECT_TRUE(m.ParseFromArray(original.data(), static_cast<int>(original.size())));
   edit(m.mutable_graph()->mutable_parameter(0)->mutable_external_data());
   ::mkdir((dir / "net_variables").c_str(), 0700);
-  WriteAll(dir / "net_variables/data_0", ReadAll(Golden("ext_plain/net_variables/data_0")));
-  WriteAll(dir / "net_graph.mindir", Serialize(m));
+  WriteFileOrDie(dir / "net_variables/data_0", ReadFileOrDie(Golden("ext_plain/net_variables/data_0")));
+  WriteFileOrDie(dir / "net_graph.mindir", Serialize(m));
   return dir / "net_graph.mindir";
 }
 
@@ -178,17 +178,17 @@ TEST(MindIRNegative, WeightFileHeaderAndSize) {
   const std::string path = ExternalModel(dir, [](mind_ir::TensorProto::ExternalDataProto*) {});
   Graph g;
   ASSERT_OK(Serialization::Load(path, kMindIR, &g));
-  std::vector<uint8_t> data = ReadAll(dir / "net_variables/data_0");
+  std::vector<uint8_t> data = ReadFileOrDie(dir / "net_variables/data_0");
   data[0] = 0;  // big-endian exporter
-  WriteAll(dir / "net_variables/data_0", data);
+  WriteFileOrDie(dir / "net_variables/data_0", data);
   EXPECT_TRUE(StatusIs(Serialization::Load(path, kMindIR, &g), StatusCode::kMalformed, "big-endian"));
   data[0] = 7;
-  WriteAll(dir / "net_variables/data_0", data);
+  WriteFileOrDie(dir / "net_variables/data_0", data);
   EXPECT_TRUE(StatusIs(Serialization::Load(path, kMindIR, &g), StatusCode::kMalformed, "byte 0 is 7"));
-  WriteAll(dir / "net_variables/data_0", std::vector<uint8_t>(10, 1));
+  WriteFileOrDie(dir / "net_variables/data_0", std::vector<uint8_t>(10, 1));
   EXPECT_TRUE(StatusIs(Serialization::Load(path, kMindIR, &g), StatusCode::kMalformed, "64-byte"));
   // Encrypted weight file next to a plain graph, loaded without a key.
-  WriteAll(dir / "net_variables/data_0", ReadAll(Golden("ext_aes_gcm_128/net_variables/data_0")));
+  WriteFileOrDie(dir / "net_variables/data_0", ReadFileOrDie(Golden("ext_aes_gcm_128/net_variables/data_0")));
   EXPECT_TRUE(StatusIs(Serialization::Load(path, kMindIR, &g), StatusCode::kKeyRequired, "is encrypted"));
 }
 
@@ -198,8 +198,8 @@ TEST(MindIRNegative, EncryptedWeightFileProblems) {
   const Key key(reinterpret_cast<const char*>(k.data()), 16);
   auto setup = [](const TempDir& dir) {
     ::mkdir((dir / "net_variables").c_str(), 0700);
-    WriteAll(dir / "net_graph.mindir", ReadAll(Golden("ext_aes_gcm_128/net_graph.mindir")));
-    WriteAll(dir / "net_variables/data_0", ReadAll(Golden("ext_aes_gcm_128/net_variables/data_0")));
+    WriteFileOrDie(dir / "net_graph.mindir", ReadFileOrDie(Golden("ext_aes_gcm_128/net_graph.mindir")));
+    WriteFileOrDie(dir / "net_variables/data_0", ReadFileOrDie(Golden("ext_aes_gcm_128/net_variables/data_0")));
   };
   {
     TempDir dir;
@@ -212,9 +212,9 @@ TEST(MindIRNegative, EncryptedWeightFileProblems) {
   {
     TempDir dir;
     setup(dir);
-    std::vector<uint8_t> data = ReadAll(dir / "net_variables/data_0");
+    std::vector<uint8_t> data = ReadFileOrDie(dir / "net_variables/data_0");
     data[200] ^= 1;  // inside the second parameter segment
-    WriteAll(dir / "net_variables/data_0", data);
+    WriteFileOrDie(dir / "net_variables/data_0", data);
     Graph g;
     EXPECT_TRUE(StatusIs(Serialization::Load(dir / "net_graph.mindir", kMindIR, &g, key),
                          StatusCode::kAuthenticationFailed, "weight file"));
@@ -225,9 +225,9 @@ TEST(MindIRNegative, EncryptedWeightFileProblems) {
     setup(dir);
     const std::vector<uint8_t> other = KeyOfLength(32);
     SecretBytes other_key = Secret(other);
-    StatusOr<Buffer> data = Encrypt(ByteView(ReadAll(Golden("ext_plain/net_variables/data_0"))), other_key, Mode::kAesGcm);
+    StatusOr<Buffer> data = Encrypt(ByteView(ReadFileOrDie(Golden("ext_plain/net_variables/data_0"))), other_key, Mode::kAesGcm);
     ASSERT_OK(data);
-    WriteAll(dir / "net_variables/data_0", ToVec(*data));
+    WriteFileOrDie(dir / "net_variables/data_0", ToVec(*data));
     Graph g;
     EXPECT_TRUE(StatusIs(Serialization::Load(dir / "net_graph.mindir", kMindIR, &g, key),
                          StatusCode::kAuthenticationFailed));
@@ -236,9 +236,9 @@ TEST(MindIRNegative, EncryptedWeightFileProblems) {
     // Truncated to the header segment: decrypts, but the parameters lie outside.
     TempDir dir;
     setup(dir);
-    std::vector<uint8_t> data = ReadAll(dir / "net_variables/data_0");
+    std::vector<uint8_t> data = ReadFileOrDie(dir / "net_variables/data_0");
     data.resize(112);
-    WriteAll(dir / "net_variables/data_0", data);
+    WriteFileOrDie(dir / "net_variables/data_0", data);
     Graph g;
     EXPECT_TRUE(
         StatusIs(Serialization::Load(dir / "net_graph.mindir", kMindIR, &g, key), StatusCode::kMalformed, "outside"));
@@ -300,7 +300,7 @@ TEST(MindIRNegative, ExportRefusals) {
   // Nothing was left behind.
   EXPECT_NE(::access((dir / "x.mindir").c_str(), F_OK), 0);
   // A destination directory that cannot be created.
-  WriteAll(dir / "file", {1});
+  WriteFileOrDie(dir / "file", {1});
   EXPECT_TRUE(StatusIs(ExportMindIR(*g, dir / "file/sub/x"), StatusCode::kIoError));
 }
 

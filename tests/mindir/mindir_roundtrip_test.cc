@@ -49,7 +49,7 @@ std::vector<uint64_t> BlockSizes(const std::string& path) {
 
 TEST(MindIRRoundTrip, EmbeddedEveryModeAndKeyLength) {
   const Graph g = LoadGoldenPlain();
-  const std::vector<uint8_t> plain = ReadAll(Golden("mindir_plain.mindir"));
+  const std::vector<uint8_t> plain = ReadFileOrDie(Golden("mindir_plain.mindir"));
   TempDir dir;
   for (const ModeKey& mk : AllModeKeys()) {
     SCOPED_TRACE(std::string(ModeName(mk.mode)) + " " + std::to_string(mk.key_len));
@@ -75,7 +75,7 @@ TEST(MindIRRoundTrip, EmbeddedEveryModeAndKeyLength) {
   StatusOr<MindIRExportResult> r = ExportMindIR(g, dir / "plain.mindir");
   ASSERT_OK(r);
   EXPECT_EQ(r->graph_file, dir / "plain.mindir");
-  EXPECT_EQ(ReadAll(r->graph_file), plain);
+  EXPECT_EQ(ReadFileOrDie(r->graph_file), plain);
 }
 
 TEST(MindIRRoundTrip, ExternalMatchesMindSporeByteForByte) {
@@ -90,15 +90,15 @@ TEST(MindIRRoundTrip, ExternalMatchesMindSporeByteForByte) {
   EXPECT_EQ(r->graph_file, dir / "net_graph.mindir");
   ASSERT_EQ(r->weight_files.size(), 1u);
   EXPECT_EQ(r->weight_files[0], dir / "net_variables/data_0");
-  EXPECT_EQ(ReadAll(r->graph_file), ReadAll(Golden("ext_plain/net_graph.mindir")));
-  EXPECT_EQ(ReadAll(r->weight_files[0]), ReadAll(Golden("ext_plain/net_variables/data_0")));
+  EXPECT_EQ(ReadFileOrDie(r->graph_file), ReadFileOrDie(Golden("ext_plain/net_graph.mindir")));
+  EXPECT_EQ(ReadFileOrDie(r->weight_files[0]), ReadFileOrDie(Golden("ext_plain/net_variables/data_0")));
 
   // From the embedded golden model: same data file (sorted by name: bias at 64, weight at 128).
   TempDir dir2;
   StatusOr<MindIRExportResult> r2 = ExportMindIR(LoadGoldenPlain(), dir2 / "net.mindir", eo);
   ASSERT_OK(r2);
   EXPECT_EQ(r2->graph_file, dir2 / "net_graph.mindir");
-  EXPECT_EQ(ReadAll(r2->weight_files[0]), ReadAll(Golden("ext_plain/net_variables/data_0")));
+  EXPECT_EQ(ReadFileOrDie(r2->weight_files[0]), ReadFileOrDie(Golden("ext_plain/net_variables/data_0")));
   StatusOr<Graph> back = LoadMindIR(r2->graph_file);
   ASSERT_OK(back);
   CheckTinyNet(*back);
@@ -122,7 +122,7 @@ TEST(MindIRRoundTrip, ExternalEncryptedLikeMindSpore) {
     EXPECT_EQ(BlockSizes(r->weight_files[0]), (std::vector<uint64_t>{112, 112, 112}));
     auto data = DecryptFile(r->weight_files[0], key, mk.mode);
     ASSERT_OK(data);
-    EXPECT_EQ(ToVec(*data), ReadAll(Golden("ext_plain/net_variables/data_0")));
+    EXPECT_EQ(ToVec(*data), ReadFileOrDie(Golden("ext_plain/net_variables/data_0")));
     MindIRLoadOptions lo;
     lo.key = &key;
     lo.mode = mk.mode;
@@ -254,13 +254,13 @@ TEST(MindIRRoundTrip, CustomEncryptionEverywhere) {
     eo.layout = layout;
     StatusOr<MindIRExportResult> r = ExportMindIR(g, dir / "c", eo);
     ASSERT_OK(r);
-    std::vector<uint8_t> file = ReadAll(r->graph_file);
+    std::vector<uint8_t> file = ReadFileOrDie(r->graph_file);
     StatusOr<Buffer> graph_plain = xor_with_key(ByteView(file));
     ASSERT_OK(graph_plain);
     MindIRLoadOptions lo;
     lo.weights_dir = dir.path();
     lo.read_weight_file = [&](const std::string& path) -> StatusOr<PlaintextBuffer> {
-      const std::vector<uint8_t> bytes = ReadAll(path);
+      const std::vector<uint8_t> bytes = ReadFileOrDie(path);
       MSCRYPT_ASSIGN_OR_RETURN(Buffer plain, xor_with_key(ByteView(bytes)));
       MSCRYPT_ASSIGN_OR_RETURN(PlaintextBuffer out, PlaintextBuffer::Allocate(plain.size()));
       std::memcpy(out.data(), plain.data(), plain.size());

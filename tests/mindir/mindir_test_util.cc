@@ -27,27 +27,9 @@ namespace mscrypt::mindir_test {
 
 std::string Golden(const std::string& name) { return std::string(MSCRYPT_GOLDEN_DIR) + "/" + name; }
 
-std::vector<uint8_t> ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "cannot open " << path;
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
-void WriteAll(const std::string& path, const std::vector<uint8_t>& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-  ASSERT_TRUE(out.good()) << "cannot write " << path;
-}
 
-std::vector<uint8_t> FromHex(const std::string& hex) {
-  std::vector<uint8_t> out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  return out;
-}
 
-std::vector<uint8_t> ToVec(ByteView v) { return std::vector<uint8_t>(v.data, v.data + v.size); }
-std::vector<uint8_t> ToVec(const Buffer& b) { return ToVec(b.view()); }
-std::vector<uint8_t> ToVec(const PlaintextBuffer& b) { return ToVec(b.view()); }
 
 std::vector<uint8_t> KeyOfLength(size_t n) {
   std::vector<uint8_t> k(n);
@@ -92,33 +74,7 @@ void CheckTinyNet(const Graph& g) {
   EXPECT_EQ(g.outputs()[0].shape, (std::vector<int64_t>{2, 3}));
 }
 
-TempDir::TempDir() {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "mscrypt_mindir_XXXXXX").string();
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  const char* p = ::mkdtemp(buf.data());
-  EXPECT_NE(p, nullptr);
-  path_ = p ? p : "";
-}
 
-TempDir::~TempDir() {
-  std::error_code ec;
-  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-}
-
-std::vector<uint8_t> PseudoRandom(size_t size, uint64_t seed) {
-  std::vector<uint8_t> out(size);
-  uint64_t x = seed;
-  size_t i = 0;
-  while (i < size) {
-    uint64_t z = (x += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    for (int k = 0; k < 8 && i < size; ++k) out[i++] = static_cast<uint8_t>(z >> (8 * k));
-  }
-  return out;
-}
 
 mind_ir::ModelProto MakeModel(const std::vector<ParamSpec>& params) {
   mind_ir::ModelProto m;

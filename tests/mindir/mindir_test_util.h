@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "mind_ir.pb.h"
+#include "test_util.h"
 #include "mscrypt/container.h"
 #include "mscrypt/mindir.h"
 #include "mscrypt/status.h"
@@ -31,12 +32,13 @@ template <typename T>
 #define ASSERT_OK(expr) ASSERT_TRUE(::mscrypt::mindir_test::IsOk(expr))
 
 std::string Golden(const std::string& name);  // path inside tests/golden/mindspore
-std::vector<uint8_t> ReadAll(const std::string& path);
-void WriteAll(const std::string& path, const std::vector<uint8_t>& data);
-std::vector<uint8_t> FromHex(const std::string& hex);
-std::vector<uint8_t> ToVec(ByteView v);
-std::vector<uint8_t> ToVec(const Buffer& b);
-std::vector<uint8_t> ToVec(const PlaintextBuffer& b);
+// Shared helpers of every C++ suite (tests/cc/test_util.h).
+using ::mscrypt::testing::FromHex;
+using ::mscrypt::testing::PseudoRandom;
+using ::mscrypt::testing::TempDir;
+using ::mscrypt::testing::ToVec;
+using ::mscrypt::testing::ReadFileOrDie;
+using ::mscrypt::testing::WriteFileOrDie;
 
 // KeyOfLength: bytes(range(n)), the goldens' keys.
 std::vector<uint8_t> KeyOfLength(size_t n);
@@ -48,21 +50,6 @@ extern const char kBiasHex[];
 
 // CheckTinyNet: the golden TinyNet's parameters, inputs and outputs.
 void CheckTinyNet(const Graph& g);
-
-// TempDir: a fresh directory removed (recursively) at destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-// PseudoRandom: deterministic bytes (splitmix64).
-std::vector<uint8_t> PseudoRandom(size_t size, uint64_t seed);
 
 // MakeModel: a ModelProto with graph "g" whose parameters are (name, data_type, dims, bytes);
 // names are stored as "g:<name>" with ref_key <name>, plus one input and one output.

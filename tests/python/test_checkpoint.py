@@ -59,7 +59,7 @@ def message(tag: str, dims, tensor_type: str, content: bytes, packed=False) -> b
 
 
 def pyca_encrypt(plaintext: bytes, key: bytes, mode: str, block: int = 64 * MiB) -> bytes:
-    """Mindspore-format §1.3/§1.4 container: GCM nonce = iv[:12], tag after the magic."""
+    """docs/format.md §2.2/docs/format.md §2.3 container: GCM nonce = iv[:12], tag after the magic."""
     out = []
     for off in range(0, len(plaintext), block):
         piece = plaintext[off:off + block]
@@ -366,9 +366,10 @@ def test_multi_block_encrypted(tmp_path, mode):
 def test_wrong_key_wrong_mode_no_key(tmp_path, mode):
     path = tmp_path / "e.ckpt"
     mscrypt.save_checkpoint({"w": np.arange(100, dtype=np.float32)}, path, enc_key=KEY, enc_mode=mode)
-    with pytest.raises(mscrypt.InvalidArgumentError, match="encrypted") as e:
+    with pytest.raises(mscrypt.KeyRequiredError, match=r"encrypted .*pass the key \(dec_key\)") as e:
         mscrypt.load_checkpoint(path)
     assert isinstance(e.value, ValueError)
+    assert isinstance(e.value, mscrypt.InvalidArgumentError)  # what earlier releases raised
     with pytest.raises(mscrypt.FormatError):
         mscrypt.load_checkpoint(path, dec_key=bytes(16 * [7]), dec_mode=mode)
     other = "AES-CBC" if mode != "AES-CBC" else "AES-GCM"
@@ -695,3 +696,21 @@ def test_tensor_larger_than_slice_size(tmp_path):
     plain = mscrypt.decrypt(path.read_bytes(), KEY)
     # Two messages for "huge" (512 MiB + the rest), both with the full dims.
     assert plain.count(b"\x0a\x04huge") == 2
+
+
+def test_plaintext_behind_the_arrays_is_wiped_when_released(tmp_path):
+    """The loaded arrays view one decrypted buffer; dropping the last of them wipes all of it."""
+    import gc
+    from mscrypt import _mscrypt
+
+    path = tmp_path / "w.ckpt"
+    mscrypt.save_checkpoint({"w": np.full(4096, 3.0, np.float32)}, path, enc_key=KEY)
+    params = mscrypt.load_checkpoint(path, dec_key=KEY)
+    w = params["w"]
+    del params
+    gc.collect()
+    before = _mscrypt._wiped_bytes_for_testing()
+    assert float(w.sum()) == 3.0 * 4096  # still alive: nothing wiped under a live view
+    del w
+    gc.collect()
+    assert _mscrypt._wiped_bytes_for_testing() - before >= 4096 * 4

@@ -15,7 +15,7 @@ KEYS = {"AES-GCM": [16, 24, 32], "AES-CBC": [16, 24, 32], "SM4-CBC": [16]}
 
 
 def pyca_decrypt(blob: bytes, key: bytes, mode: str) -> bytes:
-    """Independent decoder written from docs/format.md §2.2-§2.3."""
+    """Independent decoder written from docs/format.md §2.2-2.3."""
     out, off = [], 0
     while off < len(blob):
         magic = struct.unpack_from("<I", blob, off)[0]

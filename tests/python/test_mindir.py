@@ -293,8 +293,10 @@ def build_model(arrays):
 @pytest.mark.parametrize("name", ["mindir_aes_gcm_128.mindir", "mindir_aes_cbc_128.mindir",
                                   "mindir_sm4_cbc_128.mindir", "ext_aes_gcm_128/net_graph.mindir"])
 def test_encrypted_without_key(name):
-    with pytest.raises(mscrypt.InvalidArgumentError, match=r"the file is encrypted, pass the key \(dec_key\)"):
+    with pytest.raises(mscrypt.KeyRequiredError, match=r"is encrypted .*; pass the key \(dec_key\)") as ei:
         mscrypt.load_mindir(GOLDEN / name)
+    assert isinstance(ei.value, ValueError)
+    assert ei.value.code == 13  # kKeyRequired, MSCRYPT_ERR_KEY_REQUIRED
 
 
 def test_wrong_key_mode_and_types(tmp_path):

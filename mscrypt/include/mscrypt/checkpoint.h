@@ -1,10 +1,10 @@
 // MindSpore checkpoints (.ckpt): read and write the protobuf payload, plain or inside the
 // encrypted container (container.h).
 //
-// Format reference: mindspore-format.md §2 (Python checkpoint path) and §3.1 (checkpoint.proto).
+// Format reference: docs/payloads.md §2 (Python checkpoint path) and docs/payloads.md §2.1 (checkpoint.proto).
 // A checkpoint payload is a concatenation of serialized `Checkpoint` messages, one per parameter
 // slice, each holding exactly one `Value` (tag + TensorProto or MapTensorProto). A plain file may
-// end with the 17-byte `crc_num` trailer (§2.4): ASCII "crc_num" followed by the zlib CRC-32 of
+// end with the 17-byte `crc_num` trailer (docs/payloads.md §2.4): ASCII "crc_num" followed by the zlib CRC-32 of
 // everything before it as a 10-byte big-endian integer.
 //
 // Reading. ParseCheckpoint is a strict, hand-written protobuf wire parser: every varint and
@@ -46,7 +46,7 @@
 
 namespace mscrypt {
 
-// TensorType: the tensor_type strings of §3.1. Numbers are pinned (shared with the C API).
+// TensorType: the tensor_type strings of docs/payloads.md §2.1. Numbers are pinned (shared with the C API).
 enum class TensorType : int {
   kInt8 = 0,
   kUInt8 = 1,
@@ -187,7 +187,7 @@ struct CheckpointWriteOptions {
   Options container;  // threads for encryption
   // crc_check: append the crc_num trailer (plain files only; with a key, Create fails with
   // kInvalidArgument before touching the file system, because MindSpore would then write an
-  // undecryptable file, §2.4).
+  // undecryptable file, docs/payloads.md §2.4).
   bool crc_check = false;
   // slice_size: bytes per slice. Tests lower it to exercise slicing without allocating GiBs;
   // anything but the default produces files MindSpore reads the same way but would not write.

@@ -1,7 +1,7 @@
 // MindIR models: load (decrypt + parse) and export (serialize + encrypt) MindSpore .mindir files,
 // including the external-weight layout used for large models.
 //
-// Format reference: docs/mindspore-format.md §3.2 (schema), §4 (export/load), §4.4 (external
+// Format reference: docs/payloads.md §3.1 (schema), docs/payloads.md §3 (export/load), docs/payloads.md §3.3 (external
 // weight files). A MindIR file is a serialized mind_ir.ModelProto, either plain or passed whole
 // through the block container (container.h). Large models keep their weights outside the
 // ModelProto: `<prefix>_graph.mindir` holds the graph, whose parameters carry external_data

@@ -33,7 +33,7 @@ enum class Format : int {
 // kMaxBlockPlaintextSize: the writer's block size (64 MiB), MindSpore's MAX_BLOCK_SIZE.
 inline constexpr size_t kMaxBlockPlaintextSize = size_t{64} << 20;
 
-// ModeSpec: everything mscrypt knows about one mode (docs/format.md §2.1-§2.3).
+// ModeSpec: everything mscrypt knows about one mode (docs/format.md §2.1-2.3).
 struct ModeSpec {
   Mode mode;
   const char* name;        // "AES-GCM": MindSpore's enc_mode string, case-sensitive

@@ -560,7 +560,7 @@ MSCRYPT_EXPORT mscrypt_status mscrypt_decrypt_file_custom_alloc(const mscrypt_ke
 /* ---- Checkpoints (.ckpt) -------------------------------------------------------------------
  *
  * A MindSpore checkpoint is a sequence of protobuf `Checkpoint` messages, one per parameter slice,
- * plain or inside the block container (format reference: mindspore-format.md section 2). mscrypt
+ * plain or inside the block container (format reference: docs/payloads.md §2). mscrypt
  * parses it strictly (every length checked, slices of one parameter joined and their total size
  * checked against the dims) without protobuf. A checkpoint is opened whole: the plaintext is held
  * in memory by the handle (wiped when it is freed) and the accessors below describe it.
@@ -580,7 +580,7 @@ typedef enum mscrypt_ckpt_kind {
 } mscrypt_ckpt_kind;
 
 /* mscrypt_ckpt_dtype: the element type of a checkpoint tensor (the tensor_type strings of
- * mindspore-format.md section 3.1). Numbers are stable and equal mscrypt::TensorType. */
+ * docs/payloads.md §2.1). Numbers are stable and equal mscrypt::TensorType. */
 typedef enum mscrypt_ckpt_dtype {
   MSCRYPT_CKPT_DTYPE_INT8 = 0,
   MSCRYPT_CKPT_DTYPE_UINT8 = 1,
@@ -698,7 +698,7 @@ MSCRYPT_EXPORT mscrypt_status mscrypt_ckpt_tensor_view(const mscrypt_ckpt *ckpt,
 /* ---- MindIR models (.mindir) ---------------------------------------------------------------
  *
  * A MindIR file is a serialized mind_ir.ModelProto, plain or inside the block container
- * (mindspore-format.md section 4). Large models keep their weights in external files,
+ * (docs/payloads.md §3). Large models keep their weights in external files,
  * <prefix>_variables/data_N next to <prefix>_graph.mindir, encrypted with the same key and mode;
  * they are found relative to the graph file's directory and loaded with it. A model is always
  * validated as a ModelProto with a graph, and every parameter's bytes are checked against its

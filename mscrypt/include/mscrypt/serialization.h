@@ -1,13 +1,13 @@
 // MindSpore-style C++ API: mscrypt::Serialization::Load(file, ModelType::kMindIR, &graph, key, mode).
 //
 // Mirrors MindSpore's include/api/serialization.h and include/api/types.h (docs/mindspore-format.md
-// §5) so code written against MindSpore's Serialization::Load compiles against mscrypt with a
+// docs/payloads.md §3.5) so code written against MindSpore's Serialization::Load compiles against mscrypt with a
 // namespace change. Differences, all deliberate:
 //   * Key accepts 32-byte keys (AES-256), which MindSpore's cloud/litert constructors reject.
 //   * Key wipes its bytes when destroyed.
 //   * Failures return a Status with a specific code and message instead of a generic failure; an
-//     encrypted file loaded without a key fails with "the file is encrypted, pass the key
-//     (dec_key)" for all three modes (MindSpore's IsCipherFile misses SM4-CBC).
+//     encrypted file loaded without a key fails with kKeyRequired for all three modes
+//     (MindSpore's IsCipherFile misses SM4-CBC).
 // The Graph type is mscrypt's (mindir.h): it exposes the model's parameters and signature rather
 // than an executable graph.
 #ifndef MSCRYPT_SERIALIZATION_H_
@@ -39,7 +39,7 @@ inline constexpr char kDecModeAesGcm[] = "AES-GCM";
 
 // Key: a decryption key of up to max_key_len (32) bytes, laid out like MindSpore's struct
 // (public `len` and `key` members, so existing code that fills them keeps working). The bytes are
-// wiped with OPENSSL_cleanse in the destructor and when overwritten by assignment. Copying a Key
+// wiped (mscrypt::Wipe) in the destructor and when overwritten by assignment. Copying a Key
 // copies the key bytes (each copy wipes its own storage).
 struct Key {
   static constexpr size_t max_key_len = 32;

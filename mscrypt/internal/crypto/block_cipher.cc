@@ -123,7 +123,7 @@ Status SealBlock(const ModeSpec& spec, const SecretBytes& key, const uint8_t iv[
                  size_t plaintext_len, uint8_t* out, uint8_t tag_out[16]) {
   MSCRYPT_ASSIGN_OR_RETURN(const EVP_CIPHER* cipher, GetCipher(spec, Format::kCurrent, key));
   MSCRYPT_ASSIGN_OR_RETURN(CtxPtr ctx, NewCtx());
-  // Default GCM IV length is 12: exactly MindSpore's effective nonce, iv[0..11] (§2.3).
+  // Default GCM IV length is 12: exactly MindSpore's effective nonce, iv[0..11] (docs/format.md §2.3).
   if (EVP_EncryptInit_ex(ctx.get(), cipher, nullptr, key.UnsafeBytes(), iv) != 1) {
     return OpenSslFailure("cipher init failed");
   }
@@ -152,7 +152,7 @@ Status OpenBlock(const ModeSpec& spec, Format format, const SecretBytes& key, co
   uint8_t counter_block[16];
   const uint8_t* init_iv = iv;
   if (legacy_ctr) {
-    // Legacy GCM keystream starts at inc32(J0) = iv[0..11] || 00 00 00 02 (§3.2).
+    // Legacy GCM keystream starts at inc32(J0) = iv[0..11] || 00 00 00 02 (docs/format.md §3.2).
     std::memcpy(counter_block, iv, 12);
     counter_block[12] = 0;
     counter_block[13] = 0;

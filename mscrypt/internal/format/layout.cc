@@ -25,7 +25,7 @@ Status Truncated(uint64_t index, uint64_t offset, const std::string& what) {
 // Signed LE int32 fields (docs/format.md §2.1): negative values are as invalid as huge ones.
 int64_t LoadI32(const uint8_t* p) { return static_cast<int32_t>(LoadLe32(p)); }
 
-// LooksLegacy: the §3.3 heuristic for a D8 block: iv_len (16) where a current GCM block has tag
+// LooksLegacy: the docs/format.md §3.3 heuristic for a D8 block: iv_len (16) where a current GCM block has tag
 // bytes. Used only to word error messages, never to switch formats.
 bool LooksLegacy(const uint8_t* data, size_t available) {
   return available >= 12 && LoadLe32(data) == kLegacyMagic && LoadLe32(data + 8) == 16;

@@ -1,6 +1,6 @@
 // Block framing of the MindSpore container: constants, header parsing and encoding.
 // Pure bytes, no OpenSSL, so it is deterministic and fuzzable on its own.
-// Spec: docs/format.md §2 (current layout), §3 (legacy layout), §4 (reader rules).
+// Spec: docs/format.md §2 (current layout), docs/format.md §3 (legacy layout), docs/format.md §4 (reader rules).
 #ifndef MSCRYPT_INTERNAL_FORMAT_LAYOUT_H_
 #define MSCRYPT_INTERNAL_FORMAT_LAYOUT_H_
 
@@ -12,7 +12,7 @@
 
 namespace mscrypt::internal {
 
-// Every legacy block carries the magic that AES-GCM has in the current format (§3).
+// Every legacy block carries the magic that AES-GCM has in the current format (docs/format.md §3).
 inline constexpr uint32_t kLegacyMagic = 0x7F3A5ED8;
 
 inline constexpr size_t kMagicSize = 4;
@@ -24,7 +24,7 @@ inline constexpr size_t kLegacyHeaderSize = 32;  // magic, block_len, iv_len, iv
 inline constexpr size_t kMaxHeaderSize = 48;     // the largest header_size() of any mode
 
 inline constexpr size_t kLegacyMaxBlockPlaintextSize = size_t{512} << 20;
-// Reader caps on cipher_len (§4): MindSpore decrypts into 64 MiB + 50 byte buffers, so nothing it
+// Reader caps on cipher_len (docs/format.md §4): MindSpore decrypts into 64 MiB + 50 byte buffers, so nothing it
 // writes or reads is larger; a larger field is refused before anything is allocated or read.
 inline constexpr size_t kMaxCipherLen = kMaxBlockPlaintextSize + 50;
 inline constexpr size_t kLegacyMaxCipherLen = kLegacyMaxBlockPlaintextSize + kCipherBlockSize;

@@ -774,7 +774,7 @@ def stage_facts():
         q = os.path.join(WORK, nm + ".ckpt")
         open(q, "wb").write(cut)
         e[nm] = attempt(lambda: load_equals_ref(q, dec_key=k16, dec_mode="AES-GCM"))
-    # multi-block pyca file truncated at a block boundary (spec 1.7: accepted by the crypto layer)
+    # multi-block pyca file truncated at a block boundary (docs/format.md §4: accepted by the crypto layer)
     q = os.path.join(WORK, "pyca_gcm_blocks_of_100.ckpt")
     blocks = pyca_walk(q)
     q2 = os.path.join(WORK, "boundary_trunc.ckpt")

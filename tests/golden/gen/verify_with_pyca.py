@@ -15,7 +15,7 @@ written by real MindSpore 2.7.1 (see gen_mindspore_golden.py):
 The generator (which runs under MindSpore's venv, where `cryptography` is not
 installed) calls the encrypt/decrypt/walk sub-commands through a subprocess.
 
-Container (spec 1.3, "F2", MindSpore >= 1.7): a file is a bare concatenation of
+Container (docs/format.md §2.2, "F2", MindSpore >= 1.7): a file is a bare concatenation of
 blocks; all integers are int32 little-endian.
   AES-GCM : magic D8 5E 3A 7F | tag[16] | block_len=24+L | iv_len=16 | iv[16] | L | ct[L]
             nonce = iv[0:12] (iv[12:16] is ignored), no AAD
@@ -386,7 +386,7 @@ def verify(golden_dir=GOLDEN):
     return 0
 
 
-# --------------------------------------------------------------------------- spec 1.9 vectors
+# --------------------------------------------------------------------------- docs/format.md §2.6 vectors
 def selftest():
     pt = b"MindSpore checkpoint test vector"
     iv = bytes(range(0x10, 0x20))
@@ -407,7 +407,7 @@ def selftest():
              ("SM4-CBC", "da5e3a7f2800000010000000101112131415161718191a1b1c1d1e1f10000000e8f2a8b01a4a5615ba69859512ee26e2")]
     for mode, hx in short:
         assert encrypt(mode, bytes(range(16)), b"MindSpore", iv_fn=lambda: iv).hex() == hx, mode
-    print("selftest: spec 1.9 vectors OK")
+    print("selftest: docs/format.md §2.6 vectors OK")
     return 0
 
 

@@ -2,7 +2,7 @@
 """Reverse cross-check: files ENCRYPTED BY mscrypt are decrypted by an independent decoder.
 
 The decoder below uses only the standard library and pyca `cryptography` (never mscrypt), and
-follows /work/shared/docs/mindspore-format.md section 1 (F2 layout 1.3, GCM nonce = iv[0:12]
+follows docs/format.md §2 (F2 layout §2.2, GCM nonce = iv[0:12]
 1.4, 64 MiB chunking 1.5, sizes 1.6, decoder checks 1.7).
 
 For every mode x key length x plaintext size, mscrypt encrypts through one of its APIs (the
@@ -77,7 +77,7 @@ def decrypt(mode, key, data, ivs):
             raise Mismatch(f"bad header at {off}: block_len={block_len} iv_len={iv_len} cipher_len={cipher_len}")
         ivs.append(iv)
         if mode == "AES-GCM":
-            pt = AESGCM(key).decrypt(iv[:12], ct + tag, None)  # spec 1.4: nonce = iv[0:12]
+            pt = AESGCM(key).decrypt(iv[:12], ct + tag, None)  # docs/format.md §2.3: nonce = iv[0:12]
         else:
             if cipher_len % 16:
                 raise Mismatch(f"CBC cipher_len {cipher_len} not a multiple of 16")
@@ -92,7 +92,7 @@ def decrypt(mode, key, data, ivs):
 
 
 def check_gcm_nonce(key, data):
-    """The first block must not decrypt with the whole 16-byte IV as nonce (spec 1.4)."""
+    """The first block must not decrypt with the whole 16-byte IV as nonce (docs/format.md §2.3)."""
     tag, iv, ct = data[4:20], data[28:44], data[48:48 + i32(data, 44)]
     try:
         AESGCM(key).decrypt(iv, ct + tag, None)
@@ -116,14 +116,14 @@ def run_case(args, mode, klen, size, api, rng, all_ivs):
     with open(dst, "rb") as f:
         data = f.read()
     if len(data) != expected_size(mode, size):
-        raise Mismatch(f"size {len(data)}, spec 1.6 says {expected_size(mode, size)}")
+        raise Mismatch(f"size {len(data)}, docs/format.md §2.5 says {expected_size(mode, size)}")
     ivs = []
     got, sizes = decrypt(mode, key, data, ivs)
     if got != pt:
         raise Mismatch("pyca plaintext differs")
     want_sizes = [M] * (size // M) + ([size % M] if size % M else [])
     if sizes != want_sizes:
-        raise Mismatch(f"block plaintext sizes {sizes}, expected {want_sizes} (spec 1.5)")
+        raise Mismatch(f"block plaintext sizes {sizes}, expected {want_sizes} (docs/format.md §2.4)")
     if mode == "AES-GCM" and size > 0:
         check_gcm_nonce(key, data)
     all_ivs.extend(ivs)

@@ -4,17 +4,17 @@
 Uses only the Python standard library and pyca `cryptography`; it NEVER imports mscrypt (pyca's
 "generate here, verify there" rule: mscrypt must decrypt what this script writes).
 
-The encoder is written from /work/shared/docs/mindspore-format.md section 1:
+The encoder is written from docs/format.md §2:
   F2 AES-GCM : D8 5E 3A 7F | tag[16] | block_len=24+L | iv_len=16 | iv[16] | L | ct[L]
-               nonce = iv[0:12] (iv[12:16] is unused filler), no AAD           (spec 1.3, 1.4)
+               nonce = iv[0:12] (iv[12:16] is unused filler), no AAD           (docs/format.md §2.2, docs/format.md §2.3)
   F2 AES-CBC : D9 5E 3A 7F | block_len=24+C | iv_len=16 | iv[16] | C | ct[C]  PKCS#7
   F2 SM4-CBC : DA 5E 3A 7F | same as AES-CBC with SM4
   F1 (legacy): D8 5E 3A 7F | block_len | iv_len=16 | iv[16] | C | ct[C] for both modes;
-               GCM = AES-CTR from iv[0:12] || 00000002, no tag                  (spec 1.4, 1.8)
+               GCM = AES-CTR from iv[0:12] || 00000002, no tag                  (docs/format.md §2.3, docs/format.md §3)
 All integers are int32 little-endian.
 
 Outputs (deterministic; re-running produces identical files):
-  files/mindspore_spec_vectors.txt  spec 1.9 vectors; every CT is recomputed here and asserted
+  files/mindspore_spec_vectors.txt  docs/format.md §2.6 vectors; every CT is recomputed here and asserted
                                     equal to the hex transcribed from the spec.
   files/negative_vectors.txt        malformed / tampered containers with the expected status.
   files/pyca_generated.txt          seeded random vectors: every mode x key length x size.
@@ -63,7 +63,7 @@ def block_f2(mode, key, iv, pt):
     """One current-format (F2, MindSpore >= 1.7) block."""
     assert len(iv) == 16 and 1 <= len(pt) <= MAX_BLOCK
     if mode == "AES-GCM":
-        sealed = AESGCM(key).encrypt(iv[:12], pt, None)  # nonce = iv[0..11] (spec 1.4)
+        sealed = AESGCM(key).encrypt(iv[:12], pt, None)  # nonce = iv[0..11] (docs/format.md §2.3)
         ct, tag = sealed[:-16], sealed[-16:]
         return le32(MAGIC[mode]) + tag + le32(24 + len(ct)) + le32(16) + iv + le32(len(ct)) + ct
     ct = cbc_encrypt(mode, key, iv, pt)
@@ -127,13 +127,13 @@ def header(title):
 
 
 def spec_file():
-    out = header("MindSpore container vectors from mindspore-format.md section 1.9 (recomputed and "
+    out = header("MindSpore container vectors from docs/format.md §2.6 (recomputed and "
                  "asserted by the generator)")
     for name, mode, fmt, key, pt, ct_hex in SPEC:
         enc = block_f2 if fmt == "current" else block_f1
         ct = enc(mode, key, SPEC_IV, pt)
         if ct.hex() != ct_hex:
-            sys.exit(f"{name}: pyca output differs from the spec 1.9 vector")
+            sys.exit(f"{name}: pyca output differs from the docs/format.md §2.6 vector")
         record(out, NAME=name, MODE=mode, FORMAT=fmt, KEY=key, IV=SPEC_IV, PT=pt, CT=ct,
                RESULT="OK")
     return out
@@ -153,7 +153,7 @@ def set_i32(data, offset, value):
 
 def negative_file():
     """Containers that must fail with the stated status (or, for pinned limitations, succeed)."""
-    out = header("Negative and limitation vectors derived from the spec 1.9 plaintext")
+    out = header("Negative and limitation vectors derived from the docs/format.md §2.6 plaintext")
     key = ASCII_KEY
     pt = SPEC_PT32
     iv2 = bytes(range(0x20, 0x30))
@@ -204,7 +204,7 @@ def negative_file():
     neg("cbc-second-block-iv-len-bad", "AES-CBC", cbc + set_i32(cbc2, 8, 17), "MALFORMED",
         block=1, offset=len(cbc))
     neg("mixed-modes", "AES-GCM", gcm + cbc2, "MALFORMED", block=1, offset=len(gcm))
-    # Known limitations pinned (spec 1.7, 7 #3): block order and count are not authenticated.
+    # Known limitations pinned (docs/format.md §6 row 2): block order and count are not authenticated.
     neg("gcm-blocks-swapped-decrypt", "AES-GCM", gcm2 + gcm, "OK", pt_out=b"second block" + pt)
     neg("gcm-final-block-dropped-decrypts", "AES-GCM", gcm, "OK", pt_out=pt)
     neg("gcm-block-duplicated-decrypts", "AES-GCM", gcm + gcm, "OK", pt_out=pt + pt)
@@ -235,7 +235,7 @@ def pyca_file(sizes, multi):
             record(out, NAME=f"pyca-{mode.lower()}-{klen * 8}-{size}", MODE=mode, FORMAT="current",
                    KEY=key, IV=iv, PT=pt, CT=block_f2(mode, key, iv, pt), RESULT="OK")
     if multi:
-        # Several Encrypt calls concatenated (spec 1.5): blocks of arbitrary sizes; no IV attribute
+        # Several Encrypt calls concatenated (docs/format.md §2.4): blocks of arbitrary sizes; no IV attribute
         # because each block has its own.
         for mode, klen in COMBOS:
             key = rng.randbytes(klen)
