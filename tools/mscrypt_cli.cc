@@ -47,6 +47,10 @@ struct CliError {
 
 [[noreturn]] void Failure(const std::string& message) { throw CliError{kExitFailure, message}; }
 
+// From the library's mode table (defined with the help texts below).
+std::string ModeList(const char* first_suffix = "");
+std::string KeySizesText();
+
 void Warn(const std::string& message) { std::fprintf(stderr, "mscrypt: warning: %s\n", message.c_str()); }
 
 
@@ -124,7 +128,7 @@ std::string Hint(mscrypt_status s, uint32_t hints, Subject subject) {
       return "the file is incomplete; check for an interrupted copy or download";
     case MSCRYPT_ERR_INVALID_ARGUMENT:
       if ((hints & MSCRYPT_HINT_CHECK_KEY_SIZE) == 0) return std::string();
-      return "AES-GCM and AES-CBC take 16, 24 or 32-byte keys, SM4-CBC 16";
+      return "keys are " + KeySizesText();
     case MSCRYPT_ERR_UNSUPPORTED:
       return "the OpenSSL library mscrypt is linked with lacks this cipher";
     case MSCRYPT_ERR_IO:
@@ -222,7 +226,7 @@ KeyPtr KeyFromFile(const std::string& path) {
   if (n == 0) Failure("the key file " + Quote(path) + " is empty; it must hold the raw key bytes");
   if (n > mscrypt_max_key_bytes()) {
     Failure("the key file " + Quote(path) + " is longer than " + std::to_string(mscrypt_max_key_bytes()) +
-            " bytes; it must hold only the raw key bytes (16, 24 or 32 for AES, 16 for SM4)");
+            " bytes; it must hold only the raw key bytes (" + KeySizesText() + ")");
   }
   bytes.set_size(n);
   return MakeKey(bytes);
@@ -333,7 +337,7 @@ mscrypt_mode ParseModeArg(const char* value, const std::string& flag, const std:
   mscrypt_mode mode = MSCRYPT_MODE_AES_GCM;
   if (value == nullptr) return mode;
   if (mscrypt_mode_parse(&mode, value) != MSCRYPT_OK) {
-    Usage("unknown " + flag + " value; use AES-GCM, AES-CBC or SM4-CBC (case-sensitive)", command);
+    Usage("unknown " + flag + " value; use " + ModeList() + " (case-sensitive)", command);
   }
   return mode;
 }
@@ -509,18 +513,64 @@ class Progress {
 
 // ---- Commands -----------------------------------------------------------------------------------
 
-const char kKeyHelp[] =
-    "Key (exactly one):\n"
-    "  --key-hex HEX    key as hex digits, either letter case (two per byte)\n"
-    "  --key-file PATH  file holding the raw key bytes\n"
-    "  --key-env VAR    environment variable holding the key as hex\n"
-    "Keys are 16, 24 or 32 bytes for AES-GCM/AES-CBC and 16 for SM4-CBC. A key is never printed.\n";
+// The mode facts below come from the library's mode table (mscrypt_mode_*), never from lists
+// written here, so a new mode shows up in every message and help text by itself.
 
-const char kModeHelp[] =
-    "  --mode MODE      AES-GCM (default), AES-CBC or SM4-CBC, as MindSpore's enc_mode/dec_mode.\n"
-    "                   AES-CBC and SM4-CBC are NOT authenticated: a wrong key is caught only by\n"
-    "                   the padding check, and changes to the file are not detected.\n"
-    "  --threads N      worker threads; 0 (default) = one per core\n";
+// ModeList: "AES-GCM, AES-CBC or SM4-CBC".
+std::string ModeList(const char* first_suffix) {
+  std::vector<std::string> names;
+  for (int m = 0; mscrypt_mode_name(static_cast<mscrypt_mode>(m)) != nullptr; ++m) {
+    names.push_back(std::string(mscrypt_mode_name(static_cast<mscrypt_mode>(m))) + (m == 0 ? first_suffix : ""));
+  }
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) out += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+  return out;
+}
+
+// KeySizesText: "16, 24 or 32 bytes for AES-GCM/AES-CBC and 16 for SM4-CBC" (modes with the
+// same sizes grouped).
+std::string KeySizesText() {
+  std::vector<std::pair<std::string, std::string>> groups;  // sizes, modes
+  for (int m = 0; mscrypt_mode_name(static_cast<mscrypt_mode>(m)) != nullptr; ++m) {
+    size_t sizes[8];
+    const size_t n = std::min<size_t>(mscrypt_mode_key_sizes(static_cast<mscrypt_mode>(m), sizes, 8), 8);
+    std::string text;
+    for (size_t i = 0; i < n; ++i) text += (i == 0 ? "" : i + 1 == n ? " or " : ", ") + std::to_string(sizes[i]);
+    const std::string name = mscrypt_mode_name(static_cast<mscrypt_mode>(m));
+    auto same = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == text; });
+    if (same != groups.end()) {
+      same->second += "/" + name;
+    } else {
+      groups.emplace_back(text, name);
+    }
+  }
+  std::string out;
+  for (size_t i = 0; i < groups.size(); ++i) {
+    out += (i == 0 ? "" : i + 1 == groups.size() ? " and " : ", ") + groups[i].first + (i == 0 ? " bytes" : "") +
+           " for " + groups[i].second;
+  }
+  return out;
+}
+
+std::string KeyHelp() {
+  return "Key (exactly one):\n"
+         "  --key-hex HEX    key as hex digits, either letter case (two per byte)\n"
+         "  --key-file PATH  file holding the raw key bytes\n"
+         "  --key-env VAR    environment variable holding the key as hex\n"
+         "Keys are " + KeySizesText() + ". A key is never printed.\n";
+}
+
+std::string ModeHelp() {
+  std::string unauthenticated;
+  for (int m = 0; mscrypt_mode_name(static_cast<mscrypt_mode>(m)) != nullptr; ++m) {
+    if (mscrypt_mode_authenticated(static_cast<mscrypt_mode>(m))) continue;
+    unauthenticated += (unauthenticated.empty() ? "" : " and ") + std::string(mscrypt_mode_name(static_cast<mscrypt_mode>(m)));
+  }
+  return "  --mode MODE      " + ModeList(" (default)") + ", as MindSpore's enc_mode/dec_mode.\n"
+         "                   " + unauthenticated + " are NOT authenticated: a wrong key is caught only by\n"
+         "                   the padding check, and changes to the file are not detected.\n"
+         "  --threads N      worker threads; 0 (default) = one per core\n";
+}
 
 int CmdEncrypt(Args& args) {
   Keyed k = ParseKeyed(args, "encrypt", false);
@@ -557,8 +607,8 @@ int CmdVerify(Args& args) {
   Check(s, "verification of " + Quote(in) + " failed");
   const char* what = k.opts.format == MSCRYPT_FORMAT_LEGACY
                          ? "structure only: legacy files cannot be authenticated"
-                     : k.mode == MSCRYPT_MODE_AES_GCM ? "every block authenticated"
-                                                      : "padding checked only: CBC modes are not authenticated";
+                     : mscrypt_mode_authenticated(k.mode) ? "every block authenticated"
+                                                          : "padding checked only: the mode is not authenticated";
   std::printf("%s: OK (%s, %s)\n", in.c_str(), mscrypt_mode_name(k.mode), what);
   return kExitOk;
 }
@@ -599,7 +649,7 @@ int CmdInspect(Args& args) {
   const bool known = mscrypt_info_mode(info.get(), &mode) == 1;
   const size_t n = mscrypt_info_num_blocks(info.get());
   const uint64_t pmin = mscrypt_info_plaintext_min(info.get()), pmax = mscrypt_info_plaintext_max(info.get());
-  const bool authenticated = !legacy && known && mode == MSCRYPT_MODE_AES_GCM;
+  const bool authenticated = !legacy && known && mscrypt_mode_authenticated(mode) == 1;
   if (json) {
     std::string s = "{\"file\": " + JsonString(in) + ", \"format\": \"" + mscrypt_format_name(format) + "\"" +
                     ", \"mode\": " + (known ? "\"" + std::string(mscrypt_mode_name(mode)) + "\"" : "null") +
@@ -982,7 +1032,7 @@ std::string EncryptHelp() {
              "usage: mscrypt encrypt IN OUT (--key-hex HEX | --key-file PATH | --key-env VAR) [--mode MODE] [--threads N]\n\n"
              "Encrypt the file IN into OUT in MindSpore's container format (MindSpore 1.7+ can load it with\n"
              "the same key and mode). OUT is replaced atomically; on failure it is left untouched.\n\n") +
-         kKeyHelp + "Options:\n" + kModeHelp;
+         KeyHelp() + "Options:\n" + ModeHelp();
 }
 
 std::string DecryptHelp() {
@@ -990,7 +1040,7 @@ std::string DecryptHelp() {
              "usage: mscrypt decrypt IN OUT (--key-hex HEX | --key-file PATH | --key-env VAR) [--mode MODE] [--threads N] [--legacy]\n\n"
              "Decrypt the MindSpore-encrypted file IN (.ckpt, .mindir, .ms, weight files) into OUT. Every block\n"
              "is checked before OUT appears; on failure OUT is left untouched and no plaintext is written.\n\n") +
-         kKeyHelp + "Options:\n" + kModeHelp +
+         KeyHelp() + "Options:\n" + ModeHelp() +
          "  --legacy         read MindSpore 1.3-1.6 files (no integrity protection; name the mode)\n";
 }
 
@@ -999,7 +1049,7 @@ std::string VerifyHelp() {
              "usage: mscrypt verify IN (--key-hex HEX | --key-file PATH | --key-env VAR) [--mode MODE] [--threads N] [--legacy]\n\n"
              "Check every block of IN with the key and write nothing. AES-GCM blocks are authenticated; CBC\n"
              "modes get a padding check only. Prints one OK line on success.\n\n") +
-         kKeyHelp + "Options:\n" + kModeHelp + "  --legacy         read MindSpore 1.3-1.6 files\n";
+         KeyHelp() + "Options:\n" + ModeHelp() + "  --legacy         read MindSpore 1.3-1.6 files\n";
 }
 
 std::string InspectHelp() {
@@ -1025,7 +1075,7 @@ std::string CkptListHelp() {
              "  --json           a JSON array with one object per parameter: name, kind (tensor or\n"
              "                   map_tensor), dtype, shape, dims (as stored), bytes (map tensors: tensors[])\n"
              "  --crc-check      verify the crc_num trailer of checkpoints saved with crc_check=True\n") +
-         kKeyHelp + kModeHelp + "  --legacy         read a MindSpore 1.3-1.6 encrypted checkpoint\n";
+         KeyHelp() + ModeHelp() + "  --legacy         read a MindSpore 1.3-1.6 encrypted checkpoint\n";
 }
 
 std::string MindIRInfoHelp() {
@@ -1039,7 +1089,7 @@ std::string MindIRInfoHelp() {
              "  --json           one JSON object: file, graph, producer, model_version, external_data,\n"
              "                   parameter_count, parameter_bytes, parameters[] (name, key, dtype, shape,\n"
              "                   bytes, external)\n") +
-         kKeyHelp + kModeHelp;
+         KeyHelp() + ModeHelp();
 }
 
 std::string ConvertHelp() {

@@ -204,12 +204,9 @@ mscrypt_status Guard(F&& body) noexcept {
 
 // ---- Argument conversion ----------------------------------------------------------------------
 
-bool ValidMode(mscrypt_mode mode) {
-  const int m = static_cast<int>(mode);
-  return m >= MSCRYPT_MODE_AES_GCM && m <= MSCRYPT_MODE_SM4_CBC;
-}
-
 mscrypt::Mode ToMode(mscrypt_mode mode) { return static_cast<mscrypt::Mode>(static_cast<int>(mode)); }
+
+bool ValidMode(mscrypt_mode mode) { return mscrypt::SpecOf(ToMode(mode)) != nullptr; }
 
 bool ValidFormat(mscrypt_format f) {
   return static_cast<int>(f) == MSCRYPT_FORMAT_CURRENT || static_cast<int>(f) == MSCRYPT_FORMAT_LEGACY;
@@ -375,6 +372,23 @@ mscrypt_status mscrypt_mode_parse(mscrypt_mode* out_mode, const char* name) {
 
 const char* mscrypt_mode_name(mscrypt_mode mode) {
   return ValidMode(mode) ? mscrypt::ModeName(ToMode(mode)) : nullptr;
+}
+
+int mscrypt_mode_authenticated(mscrypt_mode mode) {
+  const mscrypt::ModeSpec* spec = mscrypt::SpecOf(ToMode(mode));
+  return spec != nullptr && spec->authenticated ? 1 : 0;
+}
+
+size_t mscrypt_mode_key_sizes(mscrypt_mode mode, size_t* out, size_t cap) {
+  const mscrypt::ModeSpec* spec = mscrypt::SpecOf(ToMode(mode));
+  if (spec == nullptr) return 0;
+  size_t n = 0;
+  for (size_t size : spec->key_sizes) {
+    if (size == 0) continue;
+    if (out != nullptr && n < cap) out[n] = size;
+    ++n;
+  }
+  return n;
 }
 
 int mscrypt_mode_is_available(mscrypt_mode mode) {

@@ -14,12 +14,16 @@ StatusOr<Mode> ParseMode(const std::string& name) {
   // Echo short printable values only: a long one may be a key passed in the wrong argument.
   bool echo = name.size() <= 16;
   for (char c : name) echo = echo && c >= 0x20 && c < 0x7f;
-  std::string names;
-  for (const ModeSpec& spec : kModeSpecs) {
-    names += std::string(names.empty() ? "" : ", ") + "\"" + spec.name + "\"";
-  }
   return InvalidArgumentError("unknown mode " + (echo ? "\"" + name + "\"" : std::string("(not shown)")) +
-                              "; use one of " + names + " (case-sensitive)");
+                              "; use " + ModeNames() + " (case-sensitive)");
+}
+
+std::string ModeNames() {
+  std::string out;
+  for (size_t i = 0; i < kModeCount; ++i) {
+    out += std::string(i == 0 ? "" : i + 1 == kModeCount ? " or " : ", ") + "\"" + kModeSpecs[i].name + "\"";
+  }
+  return out;
 }
 
 const char* ModeName(Mode mode) {

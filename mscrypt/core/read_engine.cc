@@ -120,7 +120,7 @@ Status CheckOptions(const Options& options) {
 }
 
 Status CheckModeAndKey(Mode mode, const SecretBytes& key) {
-  if (SpecOf(mode) == nullptr) return InvalidArgumentError("unknown mode; use AES-GCM, AES-CBC or SM4-CBC");
+  if (SpecOf(mode) == nullptr) return InvalidArgumentError("unknown mode; use " + ModeNames());
   MSCRYPT_RETURN_IF_ERROR(ValidateKeySize(mode, key.size()));
   if (!IsModeAvailable(mode)) {
     return Status(StatusCode::kUnsupported,
@@ -133,8 +133,7 @@ Status CheckReadRequest(Mode mode, const SecretBytes& key, const Options& option
   MSCRYPT_RETURN_IF_ERROR(CheckOptions(options));
   MSCRYPT_RETURN_IF_ERROR(CheckModeAndKey(mode, key));
   if (options.format == Format::kLegacy && SpecOf(mode)->legacy_openssl_cipher[0] == nullptr) {
-    return InvalidArgumentError(std::string("the legacy format (MindSpore 1.3-1.6) has no ") + ModeName(mode) +
-                                "; use AES-GCM or AES-CBC");
+    return InvalidArgumentError(std::string("the legacy format (MindSpore 1.3-1.6) has no ") + ModeName(mode));
   }
   return Status::Ok();
 }

@@ -207,6 +207,20 @@ static void test_status_names_and_constants(void) {
 static void test_modes(void) {
   mscrypt_mode m = MSCRYPT_MODE_AES_CBC;
   size_t i;
+  size_t sizes[4] = {0, 0, 0, 0};
+  /* The mode table as the C API describes it (docs/format.md §2.1, §2.3). */
+  CHECK(mscrypt_mode_authenticated(MSCRYPT_MODE_AES_GCM) == 1);
+  CHECK(mscrypt_mode_authenticated(MSCRYPT_MODE_AES_CBC) == 0);
+  CHECK(mscrypt_mode_authenticated(MSCRYPT_MODE_SM4_CBC) == 0);
+  CHECK(mscrypt_mode_authenticated((mscrypt_mode)3) == 0);
+  CHECK(mscrypt_mode_key_sizes(MSCRYPT_MODE_AES_GCM, sizes, 4) == 3);
+  CHECK(sizes[0] == 16 && sizes[1] == 24 && sizes[2] == 32);
+  CHECK(mscrypt_mode_key_sizes(MSCRYPT_MODE_SM4_CBC, sizes, 4) == 1 && sizes[0] == 16);
+  sizes[1] = 99;
+  CHECK(mscrypt_mode_key_sizes(MSCRYPT_MODE_AES_CBC, sizes, 1) == 3 && sizes[0] == 16 && sizes[1] == 99);
+  CHECK(mscrypt_mode_key_sizes((mscrypt_mode)-1, sizes, 4) == 0);
+  CHECK(mscrypt_mode_key_sizes(MSCRYPT_MODE_AES_GCM, NULL, 0) == 3);
+  CHECK(mscrypt_mode_name((mscrypt_mode)3) == NULL);
   CHECK_OK(mscrypt_mode_parse(&m, "AES-GCM"));
   CHECK(m == MSCRYPT_MODE_AES_GCM);
   CHECK_OK(mscrypt_mode_parse(&m, "SM4-CBC"));

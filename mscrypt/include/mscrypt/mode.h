@@ -99,6 +99,8 @@ inline bool ModeSpec::accepts_key_size(size_t size) const { return KeySizeIndex(
 
 // ParseMode accepts exactly "AES-GCM", "AES-CBC" or "SM4-CBC" (case-sensitive, as MindSpore).
 StatusOr<Mode> ParseMode(const std::string& name);
+// ModeNames: "\"AES-GCM\", \"AES-CBC\" or \"SM4-CBC\"", for messages.
+std::string ModeNames();
 // ModeName returns "AES-GCM", "AES-CBC" or "SM4-CBC" ("unknown mode" for a non-mode value).
 const char* ModeName(Mode mode);
 // IsModeAvailable is false when the linked OpenSSL lacks the cipher (SM4 on some builds).

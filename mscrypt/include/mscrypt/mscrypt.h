@@ -219,6 +219,17 @@ MSCRYPT_EXPORT const char *mscrypt_mode_name(mscrypt_mode mode);
  * probe; later calls are cheap. Thread-safe. */
 MSCRYPT_EXPORT int mscrypt_mode_is_available(mscrypt_mode mode);
 
+/* mscrypt_mode_authenticated returns 1 if every block of `mode` carries an authentication tag
+ * (AES-GCM), 0 if a wrong key or a modified block can pass decryption (the CBC modes) or `mode`
+ * is unknown. */
+MSCRYPT_EXPORT int mscrypt_mode_authenticated(mscrypt_mode mode);
+
+/* mscrypt_mode_key_sizes writes the key lengths `mode` accepts, ascending, to out[0..n) and
+ * returns n (0 for an unknown mode); at most `cap` are written, so a return value above `cap`
+ * means the list was cut. Modes are numbered from 0 with no gaps: iterate while
+ * mscrypt_mode_name() is not NULL. */
+MSCRYPT_EXPORT size_t mscrypt_mode_key_sizes(mscrypt_mode mode, size_t *out, size_t cap);
+
 /* mscrypt_format_name returns "current" or "legacy", or NULL for an unknown value. */
 MSCRYPT_EXPORT const char *mscrypt_format_name(mscrypt_format format);
 
