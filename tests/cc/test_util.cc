@@ -118,7 +118,11 @@ std::vector<uint8_t> KeyBytes(size_t size, uint8_t salt) {
 }
 
 const std::vector<Mode>& AllModes() {
-  static const std::vector<Mode> kModes = {Mode::kAesGcm, Mode::kAesCbc, Mode::kSm4Cbc};
+  static const std::vector<Mode> kModes = [] {
+    std::vector<Mode> modes;
+    for (const ModeSpec& spec : kModeSpecs) modes.push_back(spec.mode);
+    return modes;
+  }();
   return kModes;
 }
 

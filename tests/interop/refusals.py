@@ -122,3 +122,4 @@ def both_refuse(kind, load, ms_call, ms_exc, ms_written, mscrypt_written, ms_rea
         assert isinstance(ei.value, mscrypt.FormatError), type(ei.value)
         assert not isinstance(ei.value, mscrypt.AuthenticationError), type(ei.value)
         assert "is not authenticated: a wrong key can pass decryption" in str(ei.value), str(ei.value)
+        assert ei.value.hints & 1, ei.value.hints  # kHintUnauthenticatedMode, a flag, not only text

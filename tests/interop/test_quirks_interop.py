@@ -148,7 +148,7 @@ def test_encrypted_file_without_key(quirks, report):
                               "mscrypt_exc": type(e).__name__ if e else None,
                               "mscrypt_msg": str(e)[:300] if e else None}
     assert not r["ok"] and r["exc"] == "builtins.ValueError"
-    assert isinstance(e, ValueError) and isinstance(e, mscrypt.Error)
+    assert isinstance(e, mscrypt.KeyRequiredError) and isinstance(e, ValueError)
 
 
 def _str_key_excs():
