@@ -72,6 +72,11 @@ class PayloadWriter {
   // Create: encrypted with key/mode when `key` is set, plain otherwise.
   static StatusOr<std::unique_ptr<PayloadWriter>> Create(const std::string& dst, const SecretBytes* key,
                                                          Mode mode, const Options& options = {});
+  // CreatePlain: bytes written as they are (a codec that encrypts segments itself, as MindIR
+  // weight files need, writes its ciphertext through one).
+  static StatusOr<std::unique_ptr<PayloadWriter>> CreatePlain(const std::string& dst) {
+    return Create(dst, nullptr, Mode::kAesGcm);
+  }
   virtual ~PayloadWriter() = default;
   virtual Status Write(ByteView data) = 0;
   virtual Status Commit() = 0;
