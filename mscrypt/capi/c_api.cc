@@ -215,6 +215,7 @@ bool ValidFormat(mscrypt_format f) {
 // The first version of mscrypt_options ends after `format`; the second adds the progress callback.
 constexpr size_t kOptionsV1Size = offsetof(mscrypt_options, format) + sizeof(mscrypt_format);
 constexpr size_t kOptionsV2Size = offsetof(mscrypt_options, progress_arg) + sizeof(void*);
+constexpr size_t kOptionsV3Size = offsetof(mscrypt_options, in_place) + sizeof(int);
 
 mscrypt_status ToOptions(const mscrypt_options* in, mscrypt::Options* out) {
   *out = mscrypt::Options();
@@ -231,6 +232,7 @@ mscrypt_status ToOptions(const mscrypt_options* in, mscrypt::Options* out) {
     void* const arg = in->progress_arg;
     out->progress = [cb, arg](uint64_t done, uint64_t total) { cb(arg, done, total); };
   }
+  if (in->struct_size >= kOptionsV3Size) out->in_place = in->in_place != 0;
   return MSCRYPT_OK;
 }
 
@@ -819,7 +821,9 @@ mscrypt_status mscrypt_decrypt_file_custom(const mscrypt_key* key, const char* s
     MSCRYPT_C_RETURN_IF_ERROR(CheckPath(dst_path, "destination path"));
     mscrypt_sink sink;
     MSCRYPT_C_RETURN_IF_ERROR(RunCallback(key, src_path, decrypt, arg, &sink));
-    return Report(mscrypt::WriteFileAtomically(dst_path, ByteView(sink.bytes.data(), sink.bytes.size())));
+    // The callback's output is plaintext: a new file is created 0600.
+    return Report(mscrypt::WriteFileAtomically(dst_path, ByteView(sink.bytes.data(), sink.bytes.size()),
+                                               /*private_contents=*/true));
   });
 }
 

@@ -1,5 +1,6 @@
 // The container's read API (container.h): every call runs the one engine of core/read_engine.h
 // with a memory sink, a stream sink, or none (verification).
+#include <algorithm>
 #include <limits>
 #include <string>
 
@@ -137,8 +138,12 @@ Status DecryptFileToFile(const std::string& src_path, const std::string& dst, co
   // The plan validates the whole structure first (headers only), so a truncated or malformed
   // file fails before the output is created; then windows of `threads` blocks are streamed.
   MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, &key));
-  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<internal::AtomicFile> out, internal::AtomicFile::Create(dst));
-  core::StreamSink sink(*out, internal::ResolveThreads(options.threads));
+  internal::OutputOptions out_options;
+  out_options.private_contents = true;  // plaintext
+  out_options.source = file.get();
+  out_options.allow_same_file = options.in_place;
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<internal::AtomicFile> out, internal::AtomicFile::Create(dst, out_options));
+  core::StreamSink sink(*out, std::min(internal::ResolveThreads(options.threads), kStreamWindowBlocks));
   MSCRYPT_RETURN_IF_ERROR(RunPlan(src, plan, mode, options.format, key, &sink, options));
   return out->Commit();
 }

@@ -47,7 +47,7 @@ class BatchEncoder {
  public:
   BatchEncoder(Mode mode, const SecretBytes& key, int slots)
       : mode_(mode), key_(key), header_(internal::HeaderSize(mode, Format::kCurrent)),
-        slots_(static_cast<size_t>(slots)) {}
+        slots_(static_cast<size_t>(std::min(slots, kStreamWindowBlocks))) {}  // bounded memory
   ~BatchEncoder() {
     // Wipe only what was touched: slots are allocated at full block size, and wiping untouched
     // pages would fault them all in.
@@ -262,7 +262,10 @@ Status EncryptFileToFile(const std::string& src_path, const std::string& dst, co
   MSCRYPT_RETURN_IF_ERROR(CheckOptions(options));
   MSCRYPT_RETURN_IF_ERROR(CheckModeAndKey(mode, key));
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(src_path));
-  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFile> out, AtomicFile::Create(dst));
+  internal::OutputOptions out_options;
+  out_options.source = file.get();
+  out_options.allow_same_file = options.in_place;
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFile> out, AtomicFile::Create(dst, out_options));
   const int workers = internal::ResolveThreads(options.threads);
   BatchEncoder batch(mode, key, workers);
   // Read straight into the slots' plaintext areas: no intermediate copy.

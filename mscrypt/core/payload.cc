@@ -114,7 +114,13 @@ StatusOr<std::unique_ptr<PayloadWriter>> PayloadWriter::Create(const std::string
     return std::unique_ptr<PayloadWriter>(new EncryptedPayloadWriter(std::move(w)));
   }
   MSCRYPT_RETURN_IF_ERROR(core::CheckOptions(options));
-  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<internal::AtomicFile> file, internal::AtomicFile::Create(dst));
+  return CreateRaw(dst, /*private_contents=*/true);
+}
+
+StatusOr<std::unique_ptr<PayloadWriter>> PayloadWriter::CreateRaw(const std::string& dst, bool private_contents) {
+  internal::OutputOptions out;
+  out.private_contents = private_contents;
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<internal::AtomicFile> file, internal::AtomicFile::Create(dst, out));
   return std::unique_ptr<PayloadWriter>(new PlainPayloadWriter(std::move(file)));
 }
 
@@ -128,8 +134,10 @@ StatusOr<Buffer> ReadWholeFile(const std::string& path) {
   return out;
 }
 
-Status WriteFileAtomically(const std::string& path, ByteView data) {
-  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<internal::AtomicFile> out, internal::AtomicFile::Create(path));
+Status WriteFileAtomically(const std::string& path, ByteView data, bool private_contents) {
+  internal::OutputOptions options;
+  options.private_contents = private_contents;
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<internal::AtomicFile> out, internal::AtomicFile::Create(path, options));
   MSCRYPT_RETURN_IF_ERROR(out->Write(data));
   return out->Commit();
 }

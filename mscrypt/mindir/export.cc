@@ -34,7 +34,8 @@ class FileSink {
  public:
   static StatusOr<std::unique_ptr<FileSink>> Create(const std::string& path, const MindIRExportOptions& options,
                                                     uint64_t plaintext_size) {
-    MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<PayloadWriter> file, PayloadWriter::CreatePlain(path));
+    const bool plaintext = options.key == nullptr && !options.custom_encrypt;
+    MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<PayloadWriter> file, PayloadWriter::CreateRaw(path, plaintext));
     std::unique_ptr<FileSink> sink(new FileSink(std::move(file), options));
     if (options.custom_encrypt) {
       MSCRYPT_ASSIGN_OR_RETURN(sink->collected_, PlaintextBuffer::Allocate(static_cast<size_t>(plaintext_size)));
@@ -123,7 +124,8 @@ Status WriteWholeFile(const std::string& path, const PlaintextBuffer& plain, con
     o.threads = options.threads;
     return EncryptToFile(plain.view(), path, *options.key, options.mode, o);
   }
-  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<PayloadWriter> file, PayloadWriter::CreatePlain(path));
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<PayloadWriter> file,
+                           PayloadWriter::CreateRaw(path, /*private_contents=*/!options.custom_encrypt));
   if (options.custom_encrypt) {
     MSCRYPT_ASSIGN_OR_RETURN(Buffer out, options.custom_encrypt(plain.view()));
     MSCRYPT_RETURN_IF_ERROR(file->Write(out.view()));

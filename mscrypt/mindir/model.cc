@@ -126,8 +126,8 @@ Status ModelTooLargeError(uint64_t size, bool exporting) {
 
 Status Annotate(const Status& status, const std::string& prefix) {
   if (status.ok()) return status;
-  Status s(status.code(), prefix + status.message());
-  if (status.block_index() >= 0) s.WithPosition(status.block_index(), status.byte_offset());
+  Status s = status;  // keeps position, hints and OS error
+  s.WithMessage(prefix + status.message());
   return s;
 }
 

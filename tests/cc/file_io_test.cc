@@ -2,6 +2,12 @@
 // EncryptStreamToFile, EncryptingFileWriter, VerifyFile; atomic replacement and I/O errors.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <future>
 
 #include <cstring>
 #include <sstream>
@@ -24,11 +30,6 @@ Options Threads(int n) {
   return o;
 }
 
-// Temp files are named .<name>.tmp-XXXXXX next to the destination.
-bool IsTempName(const std::string& entry, const std::string& dest_name) {
-  const std::string prefix = "." + dest_name + ".tmp-";
-  return entry.size() == prefix.size() + 6 && entry.compare(0, prefix.size(), prefix) == 0;
-}
 
 std::vector<uint8_t> Concat(const std::vector<std::vector<uint8_t>>& parts) {
   std::vector<uint8_t> out;
@@ -184,10 +185,9 @@ TEST(AtomicWrites, UncommittedWriterLeavesNothing) {
         EncryptingFileWriter::Create(dir.File("model.ckpt"), MakeKey(KeyBytes(16)), Mode::kAesCbc);
     ASSERT_OK(w);
     ASSERT_OK((*w)->Write(PseudoRandom(5000, 1)));
-    // While open, the output lives in .model.ckpt.tmp-XXXXXX beside the destination.
-    const auto entries = dir.Entries();
-    ASSERT_EQ(entries.size(), 2u);
-    EXPECT_TRUE(IsTempName(entries[0], "model.ckpt")) << entries[0];
+    // While open, the output is an unnamed file (O_TMPFILE): nothing new in the directory, so a
+    // process killed now leaves nothing behind.
+    EXPECT_EQ(dir.Entries(), (std::vector<std::string>{"model.ckpt"}));
     EXPECT_EQ(ReadFileOrDie(dir.File("model.ckpt")), kOld);
   }  // destroyed without Commit
   EXPECT_EQ(ReadFileOrDie(dir.File("model.ckpt")), kOld);
@@ -428,6 +428,154 @@ TEST(Progress, ReportedOnTheCallingThreadUpToTheTotal) {
   ASSERT_OK(DecryptFileToFile(path, dir.path() + "/p.out", MakeKey(key), Mode::kAesGcm, o));
   ASSERT_GE(seen.size(), 2u);
   EXPECT_EQ(seen.back(), ct.size());
+}
+
+}  // namespace
+}  // namespace mscrypt::testing
+
+namespace mscrypt::testing {
+namespace {
+
+// ---- Inputs and destinations that are not plain regular files (docs/payloads.md §1) ----------
+
+// WithinSeconds runs `f` on a thread and fails the whole test binary if it has not returned in
+// time: a hang must not pass for a slow test.
+template <typename F>
+auto WithinSeconds(int seconds, F f) -> decltype(f()) {
+  auto result = std::async(std::launch::async, f);
+  if (result.wait_for(std::chrono::seconds(seconds)) != std::future_status::ready) {
+    std::fprintf(stderr, "FATAL: a call blocked for %d s (FIFO opened for reading?)\n", seconds);
+    std::_Exit(1);
+  }
+  return result.get();
+}
+
+TEST(SpecialFiles, FifoInputIsRefusedWithoutBlocking) {
+  TempDir dir;
+  const std::string fifo = dir.File("pipe");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const SecretBytes key = MakeKey(KeyBytes(16));
+  const Status s = WithinSeconds(10, [&] { return DecryptFile(fifo, key, Mode::kAesGcm).status(); });
+  EXPECT_STATUS(s, StatusCode::kIoError);
+  EXPECT_NE(s.message().find("FIFO"), std::string::npos) << s.message();
+  EXPECT_STATUS(WithinSeconds(10, [&] { return InspectFile(fifo).status(); }), StatusCode::kIoError);
+  EXPECT_STATUS(WithinSeconds(10, [&] { return IsEncryptedFile(fifo).status(); }), StatusCode::kIoError);
+  EXPECT_STATUS(WithinSeconds(10, [&] { return ReadPayloadFile(fifo, PayloadReadOptions()).status(); }),
+                StatusCode::kIoError);
+  EXPECT_STATUS(WithinSeconds(10, [&] { return EncryptFileToFile(fifo, dir.File("o"), key, Mode::kAesGcm); }),
+                StatusCode::kIoError);
+  EXPECT_EQ(dir.Entries(), (std::vector<std::string>{"pipe"}));
+}
+
+TEST(SpecialFiles, ProcStyleFileWithSizeZeroIsRefusedNotReadEmpty) {
+  struct stat st;
+  ASSERT_EQ(::stat("/proc/self/status", &st), 0);
+  ASSERT_EQ(st.st_size, 0) << "this test needs a /proc file that reports size 0";
+  const Status s = ReadPayloadFile("/proc/self/status", PayloadReadOptions()).status();
+  EXPECT_STATUS(s, StatusCode::kIoError);
+  EXPECT_NE(s.message().find("more bytes"), std::string::npos) << s.message();
+}
+
+TEST(SpecialFiles, PathsWithNulAreInvalidArguments) {
+  TempDir dir;
+  WriteFileOrDie(dir.File("a"), kOld);
+  const std::string with_nul = dir.File("a") + std::string("\0.enc", 5);
+  const SecretBytes key = MakeKey(KeyBytes(16));
+  EXPECT_STATUS(DecryptFile(with_nul, key, Mode::kAesGcm), StatusCode::kInvalidArgument);
+  EXPECT_STATUS(EncryptFileToFile(dir.File("a"), with_nul, key, Mode::kAesGcm), StatusCode::kInvalidArgument);
+  EXPECT_EQ(dir.Entries(), (std::vector<std::string>{"a"}));
+}
+
+TEST(SpecialFiles, IoErrorsCarryErrnoAndPath) {
+  TempDir dir;
+  const Status s = DecryptFile(dir.File("missing"), MakeKey(KeyBytes(16)), Mode::kAesGcm).status();
+  EXPECT_STATUS(s, StatusCode::kIoError);
+  EXPECT_EQ(s.os_error(), ENOENT);
+  EXPECT_EQ(s.path(), dir.File("missing"));
+  EXPECT_EQ(s.hints(), static_cast<uint32_t>(kHintCheckPath));
+}
+
+TEST(Destinations, ASymlinkIsFollowedAndItsTargetReplaced) {
+  TempDir dir;
+  const SecretBytes key = MakeKey(KeyBytes(16));
+  WriteFileOrDie(dir.File("in"), kOld);
+  WriteFileOrDie(dir.File("target"), Bytes("old target"));
+  ASSERT_EQ(::symlink("target", dir.File("link").c_str()), 0);
+  ASSERT_OK(EncryptFileToFile(dir.File("in"), dir.File("link"), key, Mode::kAesGcm));
+  struct stat lst;
+  ASSERT_EQ(::lstat(dir.File("link").c_str(), &lst), 0);
+  EXPECT_TRUE(S_ISLNK(lst.st_mode)) << "the symlink itself must survive";
+  EXPECT_EQ(ToVec(Value(DecryptFile(dir.File("target"), key, Mode::kAesGcm))), kOld);
+  // A dangling link is refused: its target is somewhere the user did not name.
+  ASSERT_EQ(::symlink("nowhere/x", dir.File("dangling").c_str()), 0);
+  EXPECT_STATUS(EncryptFileToFile(dir.File("in"), dir.File("dangling"), key, Mode::kAesGcm), StatusCode::kIoError);
+  EXPECT_EQ(dir.Entries(), (std::vector<std::string>{"dangling", "in", "link", "target"}));
+}
+
+TEST(Destinations, FifosAndDevicesAreNeverReplaced) {
+  TempDir dir;
+  const SecretBytes key = MakeKey(KeyBytes(16));
+  WriteFileOrDie(dir.File("in"), kOld);
+  ASSERT_EQ(::mkfifo(dir.File("pipe").c_str(), 0600), 0);
+  const Status s = WithinSeconds(10, [&] { return EncryptFileToFile(dir.File("in"), dir.File("pipe"), key, Mode::kAesGcm); });
+  EXPECT_STATUS(s, StatusCode::kIoError);
+  EXPECT_NE(s.message().find("FIFO"), std::string::npos) << s.message();
+  struct stat st;
+  ASSERT_EQ(::lstat(dir.File("pipe").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  ASSERT_EQ(::symlink("/dev/null", dir.File("null").c_str()), 0);
+  EXPECT_STATUS(EncryptFileToFile(dir.File("in"), dir.File("null"), key, Mode::kAesGcm), StatusCode::kIoError);
+  ASSERT_EQ(::stat("/dev/null", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+}
+
+TEST(Destinations, TheInputIsReplacedOnlyWhenInPlaceIsAsked) {
+  TempDir dir;
+  const SecretBytes key = MakeKey(KeyBytes(16));
+  const std::vector<uint8_t> ct = ToVec(Value(Encrypt(ByteView(kOld), key, Mode::kAesGcm)));
+  WriteFileOrDie(dir.File("m"), ct);
+  EXPECT_STATUS(DecryptFileToFile(dir.File("m"), dir.File("m"), key, Mode::kAesGcm), StatusCode::kInvalidArgument);
+  ASSERT_EQ(::symlink("m", dir.File("alias").c_str()), 0);  // the same file by another name
+  EXPECT_STATUS(DecryptFileToFile(dir.File("m"), dir.File("alias"), key, Mode::kAesGcm), StatusCode::kInvalidArgument);
+  EXPECT_STATUS(EncryptFileToFile(dir.File("m"), dir.File("m"), key, Mode::kAesGcm), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ReadFileOrDie(dir.File("m")), ct);
+  Options in_place;
+  in_place.in_place = true;
+  ASSERT_OK(DecryptFileToFile(dir.File("m"), dir.File("m"), key, Mode::kAesGcm, in_place));
+  EXPECT_EQ(ReadFileOrDie(dir.File("m")), kOld);
+  EXPECT_EQ(dir.Entries(), (std::vector<std::string>{"alias", "m"}));
+}
+
+mode_t ModeOf(const std::string& path) {
+  struct stat st;
+  EXPECT_EQ(::stat(path.c_str(), &st), 0);
+  return st.st_mode & 07777;
+}
+
+TEST(Destinations, PlaintextIsCreatedPrivateAndPermissionsAreNeverWidened) {
+  TempDir dir;
+  const SecretBytes key = MakeKey(KeyBytes(16));
+  WriteFileOrDie(dir.File("plain"), kOld);
+  ASSERT_OK(EncryptFileToFile(dir.File("plain"), dir.File("enc"), key, Mode::kAesGcm));
+  const mode_t umask_now = ::umask(022);
+  ::umask(umask_now);
+  EXPECT_EQ(ModeOf(dir.File("enc")), 0666 & ~umask_now);  // ciphertext: a plain create's mode
+  ASSERT_OK(DecryptFileToFile(dir.File("enc"), dir.File("out"), key, Mode::kAesGcm));
+  EXPECT_EQ(ModeOf(dir.File("out")), 0600u);  // plaintext: private
+  // Existing destinations keep their permissions, narrow or wide.
+  ASSERT_EQ(::chmod(dir.File("out").c_str(), 0640), 0);
+  ASSERT_OK(DecryptFileToFile(dir.File("enc"), dir.File("out"), key, Mode::kAesGcm));
+  EXPECT_EQ(ModeOf(dir.File("out")), 0640u);
+  WriteFileOrDie(dir.File("secret"), kOld);
+  ASSERT_EQ(::chmod(dir.File("secret").c_str(), 0600), 0);
+  ASSERT_OK(EncryptFileToFile(dir.File("plain"), dir.File("secret"), key, Mode::kAesGcm));
+  EXPECT_EQ(ModeOf(dir.File("secret")), 0600u);
+  // Plain payloads written through the seam are plaintext too.
+  StatusOr<std::unique_ptr<PayloadWriter>> w = PayloadWriter::Create(dir.File("p.ckpt"), nullptr, Mode::kAesGcm);
+  ASSERT_OK(w);
+  ASSERT_OK((*w)->Write(ByteView(kOld)));
+  ASSERT_OK((*w)->Commit());
+  EXPECT_EQ(ModeOf(dir.File("p.ckpt")), 0600u);
 }
 
 }  // namespace

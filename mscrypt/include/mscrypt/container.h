@@ -40,6 +40,9 @@ struct Options {
   // verification or file-to-file encryption, with the input bytes processed so far and the total.
   // It must not call back into mscrypt with the same output.
   std::function<void(uint64_t done, uint64_t total)> progress;
+  // in_place: file-to-file calls may write over their input (it is replaced atomically once the
+  // new file is complete); without it, output == input is kInvalidArgument.
+  bool in_place = false;
 };
 
 // EncryptedSize: exact container size for `plaintext_size` bytes written by mscrypt (64 MiB blocks).
@@ -83,11 +86,15 @@ StatusOr<uint64_t> DecryptedFileSize(const std::string& path, const SecretBytes&
 // a file truncated by another process during the call is an error, not a crash.
 Status DecryptFileInto(const std::string& path, const SecretBytes& key, Mode mode, MutableByteView out,
                        size_t* out_size, const Options& options = {});
-// DecryptFileToFile streams `src` to `dst` with bounded memory (about `threads` blocks resident).
-// `dst` is replaced atomically; on failure it is untouched and no temporary file remains.
+// DecryptFileToFile streams `src` to `dst` with bounded memory (at most kStreamWindowBlocks
+// blocks resident, whatever the thread count). `dst` is replaced atomically; on failure it is
+// untouched and no temporary file remains. Output files (new ones) are created 0600: they hold
+// plaintext. An existing `dst` keeps its permissions; a symlink is followed; a FIFO or device is
+// refused; `dst` naming `src` is refused unless options.in_place.
 Status DecryptFileToFile(const std::string& src, const std::string& dst, const SecretBytes& key,
                          Mode mode, const Options& options = {});
-// EncryptFileToFile streams `src` to `dst` with bounded memory; atomic like DecryptFileToFile.
+// EncryptFileToFile streams `src` to `dst` with bounded memory; atomic and with the same rules for
+// `dst` as DecryptFileToFile (new files get 0666 & ~umask: they hold ciphertext).
 Status EncryptFileToFile(const std::string& src, const std::string& dst, const SecretBytes& key,
                          Mode mode, const Options& options = {});
 // EncryptToFile encrypts a buffer to `dst` (atomic) without holding the whole ciphertext.

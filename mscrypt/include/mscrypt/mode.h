@@ -32,6 +32,9 @@ enum class Format : int {
 
 // kMaxBlockPlaintextSize: the writer's block size (64 MiB), MindSpore's MAX_BLOCK_SIZE.
 inline constexpr size_t kMaxBlockPlaintextSize = size_t{64} << 20;
+// kStreamWindowBlocks: file-to-file streaming keeps at most this many blocks in memory (with
+// 64 MiB blocks, 512 MiB), whatever Options::threads says.
+inline constexpr int kStreamWindowBlocks = 8;
 
 // ModeSpec: everything mscrypt knows about one mode (docs/format.md §2.1-2.3).
 struct ModeSpec {

@@ -267,6 +267,10 @@ typedef struct mscrypt_options {
                                    mscrypt_encrypt_file and mscrypt_ckpt_open (with a key); other
                                    functions ignore it. */
   void *progress_arg;           /* passed to `progress` as is; must stay valid during the call */
+  /* Third version: */
+  int in_place; /* default 0: mscrypt_encrypt_file / mscrypt_decrypt_file refuse an output that is
+                   the input file (MSCRYPT_ERR_INVALID_ARGUMENT); 1 replaces it atomically once
+                   the new file is complete. */
 } mscrypt_options;
 
 /* mscrypt_options_init fills *opts with the defaults (threads = 0, format = current, no progress

@@ -69,14 +69,13 @@ StatusOr<Payload> ReadPayload(ByteView data, const PayloadReadOptions& options);
 // untouched and no temporary file behind.
 class PayloadWriter {
  public:
-  // Create: encrypted with key/mode when `key` is set, plain otherwise.
+  // Create: encrypted with key/mode when `key` is set, plain otherwise (then a new file is created
+  // 0600, since the payload is plaintext).
   static StatusOr<std::unique_ptr<PayloadWriter>> Create(const std::string& dst, const SecretBytes* key,
                                                          Mode mode, const Options& options = {});
-  // CreatePlain: bytes written as they are (a codec that encrypts segments itself, as MindIR
-  // weight files need, writes its ciphertext through one).
-  static StatusOr<std::unique_ptr<PayloadWriter>> CreatePlain(const std::string& dst) {
-    return Create(dst, nullptr, Mode::kAesGcm);
-  }
+  // CreateRaw: bytes written as they are, for a codec that encrypts segments itself (MindIR
+  // weight files); `private_contents` when they are plaintext.
+  static StatusOr<std::unique_ptr<PayloadWriter>> CreateRaw(const std::string& dst, bool private_contents);
   virtual ~PayloadWriter() = default;
   virtual Status Write(ByteView data) = 0;
   virtual Status Commit() = 0;
@@ -86,9 +85,10 @@ class PayloadWriter {
 
 // ReadWholeFile reads the regular file `path` into a new buffer, as it is (no decryption).
 StatusOr<Buffer> ReadWholeFile(const std::string& path);
-// WriteFileAtomically writes `data` to a temporary file in the directory of `path`, fsyncs it and
-// renames it over `path`; on failure `path` is untouched and the temporary file is removed.
-Status WriteFileAtomically(const std::string& path, ByteView data);
+// WriteFileAtomically writes `data` to `path` atomically (an unnamed temporary file linked into
+// place); on failure `path` is untouched and nothing is left behind. `private_contents`: the bytes
+// are plaintext, so a new file is created 0600.
+Status WriteFileAtomically(const std::string& path, ByteView data, bool private_contents = false);
 
 // Paths of payload files (MindIR weight files live beside their graph).
 // DirName: the directory part of `path` ("." without a slash, "/" for a top-level file).

@@ -99,6 +99,14 @@ class [[nodiscard]] Status {
     message_ = std::move(message);
     return *this;
   }
+  // For kIoError: the errno of the failed system call (0 if none) and the path it concerned.
+  int os_error() const { return os_error_; }
+  const std::string& path() const { return path_; }
+  Status& WithOsError(int os_error, std::string path) {
+    os_error_ = os_error;
+    path_ = std::move(path);
+    return *this;
+  }
 
   // Describe: the message followed by the wording of each hint ("<message>; check the key").
   std::string Describe() const;
@@ -109,6 +117,8 @@ class [[nodiscard]] Status {
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
   uint32_t hints_ = 0;
+  int os_error_ = 0;
+  std::string path_;
   int64_t block_index_ = -1;
   int64_t byte_offset_ = -1;
 };

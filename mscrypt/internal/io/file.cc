@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <vector>
 
 namespace mscrypt::internal {
@@ -51,11 +52,34 @@ Status ErrnoError(const std::string& what, const std::string& path, int err) {
   if (err == EACCES || err == EPERM) hint = kHintCheckPermissions;
   if (err == ENOSPC) hint = kHintFreeDiskSpace;
   if (err == EISDIR) hint = kHintNeedFileNotDirectory;
-  return IoError(what + " '" + path + "': " + std::strerror(err)).WithHint(hint);
+  return IoError(what + " '" + path + "': " + std::strerror(err)).WithHint(hint).WithOsError(err, path);
 }
 
+Status CheckPath(const std::string& path, const char* what) {
+  if (path.empty()) return InvalidArgumentError(std::string(what) + " is empty");
+  if (path.find('\0') != std::string::npos) {
+    return InvalidArgumentError(std::string(what) + " contains a NUL byte");
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+const char* FileTypeName(mode_t mode) {
+  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISLNK(mode)) return "a symbolic link";
+  return "not a regular file";
+}
+
+}  // namespace
+
 StatusOr<std::unique_ptr<InputFile>> InputFile::Open(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  MSCRYPT_RETURN_IF_ERROR(CheckPath(path, "input path"));
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) return ErrnoError("cannot open", path, errno);
   struct stat st;
   if (::fstat(fd, &st) != 0) {
@@ -69,9 +93,28 @@ StatusOr<std::unique_ptr<InputFile>> InputFile::Open(const std::string& path) {
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    return IoError("cannot read '" + path + "': not a regular file");
+    return IoError("cannot read '" + path + "': it is " + FileTypeName(st.st_mode) +
+                   "; mscrypt reads regular files only (blocks are read by offset, in parallel)")
+        .WithOsError(0, path);
   }
-  return std::unique_ptr<InputFile>(new InputFile(fd, static_cast<uint64_t>(st.st_size), path));
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0) (void)::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  std::unique_ptr<InputFile> file(new InputFile(fd, static_cast<uint64_t>(st.st_size), path,
+                                                static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)));
+  // A /proc-style file reports size 0 (or a growing file a stale size) but holds more bytes:
+  // reading st_size bytes would silently drop the rest.
+  uint8_t probe;
+  ssize_t n;
+  do {
+    n = ::pread(fd, &probe, 1, static_cast<off_t>(st.st_size));
+  } while (n < 0 && errno == EINTR);
+  if (n > 0) {
+    return IoError("cannot read '" + path + "': it holds more bytes than the " + std::to_string(st.st_size) +
+                   " its size says (a /proc-style file, or one still being written); copy it to a regular "
+                   "file first")
+        .WithOsError(0, path);
+  }
+  return file;
 }
 
 InputFile::~InputFile() { ::close(fd_); }
@@ -94,18 +137,82 @@ Status InputFile::ReadAt(uint64_t offset, MutableByteView out) const {
   return Status::Ok();
 }
 
-StatusOr<std::unique_ptr<AtomicFile>> AtomicFile::Create(const std::string& dest) {
-  if (dest.empty()) return InvalidArgumentError("output path is empty");
-  struct stat st;
-  if (::stat(dest.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-    return ErrnoError("cannot write", dest, EISDIR);
+namespace {
+
+// ResolveDestination follows symlinks at `dest` to the file that will be replaced. A dangling
+// link is refused: creating its target would write somewhere the user did not name.
+StatusOr<std::string> ResolveDestination(const std::string& dest) {
+  struct stat lst;
+  if (::lstat(dest.c_str(), &lst) != 0) {
+    if (errno == ENOENT) return dest;  // a new file
+    return ErrnoError("cannot examine", dest, errno);
   }
-  std::string templ = DirName(dest) + "/." + BaseName(dest) + ".tmp-XXXXXX";
+  if (!S_ISLNK(lst.st_mode)) return dest;
+  char* real = ::realpath(dest.c_str(), nullptr);
+  if (real == nullptr) {
+    if (errno == ENOENT) {
+      return IoError("cannot write '" + dest + "': it is a symbolic link whose target does not exist; name the "
+                     "target itself").WithOsError(ENOENT, dest);
+    }
+    return ErrnoError("cannot resolve", dest, errno);
+  }
+  std::string out(real);
+  std::free(real);
+  return out;
+}
+
+std::string RandomSuffix() {
+  static const char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  uint64_t x = static_cast<uint64_t>(::getpid()) * 0x9E3779B97F4A7C15ull ^
+               static_cast<uint64_t>(reinterpret_cast<uintptr_t>(&x)) ^ static_cast<uint64_t>(::time(nullptr));
+  FILE* f = std::fopen("/dev/urandom", "rbe");
+  if (f != nullptr) {
+    uint64_t r = 0;
+    if (std::fread(&r, sizeof(r), 1, f) == 1) x ^= r;
+    std::fclose(f);
+  }
+  std::string out;
+  for (int i = 0; i < 6; ++i, x /= 62) out += kChars[x % 62];
+  return out;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<AtomicFile>> AtomicFile::Create(const std::string& requested, const OutputOptions& options) {
+  MSCRYPT_RETURN_IF_ERROR(CheckPath(requested, "output path"));
+  MSCRYPT_ASSIGN_OR_RETURN(std::string dest, ResolveDestination(requested));
+  unsigned mode = options.private_contents ? 0600u : (0666u & ~CurrentUmask());
+  struct stat st;
+  if (::stat(dest.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return ErrnoError("cannot write", requested, EISDIR);
+    if (!S_ISREG(st.st_mode)) {
+      return IoError("cannot write '" + requested + "': it is " + FileTypeName(st.st_mode) +
+                     "; mscrypt replaces regular files only and never a device or pipe")
+          .WithOsError(0, requested);
+    }
+    if (options.source != nullptr && !options.allow_same_file &&
+        static_cast<uint64_t>(st.st_dev) == options.source->dev_ &&
+        static_cast<uint64_t>(st.st_ino) == options.source->ino_) {
+      return InvalidArgumentError("the output '" + requested + "' is the input file; write to another file "
+                                  "(or ask for an in-place rewrite explicitly)");
+    }
+    mode = st.st_mode & 07777u;  // never widen an existing file's permissions
+  }
+  const std::string dir = DirName(dest);
+#ifdef O_TMPFILE
+  const int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd >= 0) return std::unique_ptr<AtomicFile>(new AtomicFile(fd, dest, std::string(), mode));
+  if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL && errno != ENOENT) {
+    return ErrnoError("cannot create a file in the directory of", requested, errno);
+  }
+#endif
+  // Fallback for filesystems without O_TMPFILE: a named temporary, removed on every failure.
+  std::string templ = dir + "/." + BaseName(dest) + ".tmp-XXXXXX";
   std::vector<char> buf(templ.begin(), templ.end());
   buf.push_back('\0');
-  const int fd = ::mkostemp(buf.data(), O_CLOEXEC);
-  if (fd < 0) return ErrnoError("cannot create a file in the directory of", dest, errno);
-  return std::unique_ptr<AtomicFile>(new AtomicFile(fd, dest, std::string(buf.data())));
+  const int named = ::mkostemp(buf.data(), O_CLOEXEC);
+  if (named < 0) return ErrnoError("cannot create a file in the directory of", requested, errno);
+  return std::unique_ptr<AtomicFile>(new AtomicFile(named, dest, std::string(buf.data()), mode));
 }
 
 AtomicFile::~AtomicFile() {
@@ -115,7 +222,7 @@ AtomicFile::~AtomicFile() {
 void AtomicFile::Abandon() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
-  ::unlink(temp_path_.c_str());
+  if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
 }
 
 Status AtomicFile::Write(ByteView data) {
@@ -132,21 +239,43 @@ Status AtomicFile::Write(ByteView data) {
   return Status::Ok();
 }
 
+// LinkIntoPlace gives the unnamed temporary its name. With no destination yet, linkat creates it
+// directly (atomic, never a temporary name); over an existing file it links a temporary name and
+// renames it at once, so only the two system calls between them could leave that name behind.
+Status AtomicFile::LinkIntoPlace() {
+  const std::string fd_path = "/proc/self/fd/" + std::to_string(fd_);
+  if (::linkat(AT_FDCWD, fd_path.c_str(), AT_FDCWD, dest_.c_str(), AT_SYMLINK_FOLLOW) == 0) return Status::Ok();
+  if (errno != EEXIST) return ErrnoError("cannot link the new file to", dest_, errno);
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    const std::string name = DirName(dest_) + "/." + BaseName(dest_) + ".tmp-" + RandomSuffix();
+    if (::linkat(AT_FDCWD, fd_path.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+      if (errno == EEXIST) continue;
+      return ErrnoError("cannot link the new file next to", dest_, errno);
+    }
+    if (::rename(name.c_str(), dest_.c_str()) != 0) {
+      const int err = errno;
+      ::unlink(name.c_str());
+      return ErrnoError("cannot rename the new file onto", dest_, err);
+    }
+    return Status::Ok();
+  }
+  return IoError("cannot find a free temporary name next to '" + dest_ + "'");
+}
+
 Status AtomicFile::Commit() {
   if (fd_ < 0 || committed_) return Status(StatusCode::kFailedPrecondition, "output already closed");
+  if (::fchmod(fd_, static_cast<mode_t>(mode_)) != 0) return ErrnoError("cannot chmod", dest_, errno);
   if (::fsync(fd_) != 0) return ErrnoError("cannot flush", dest_, errno);
-  // mkstemp creates 0600; give the file the permissions a plain create would (0666 & ~umask).
-  if (::fchmod(fd_, 0666 & ~CurrentUmask()) != 0) return ErrnoError("cannot chmod", dest_, errno);
-  if (::close(fd_) != 0) {
-    fd_ = -1;
-    return ErrnoError("cannot close", dest_, errno);
-  }
-  fd_ = -1;
-  if (::rename(temp_path_.c_str(), dest_.c_str()) != 0) {
+  if (temp_path_.empty()) {
+    MSCRYPT_RETURN_IF_ERROR(LinkIntoPlace());
+  } else if (::rename(temp_path_.c_str(), dest_.c_str()) != 0) {
     return ErrnoError("cannot rename the temporary file onto", dest_, errno);
   }
   committed_ = true;
-  // Make the rename itself durable.
+  const int close_result = ::close(fd_);
+  fd_ = -1;
+  if (close_result != 0) return ErrnoError("cannot close", dest_, errno);
+  // Make the new name durable.
   const int dir = ::open(DirName(dest_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir >= 0) {
     ::fsync(dir);

@@ -12,8 +12,11 @@
 
 namespace mscrypt::internal {
 
-// InputFile: a read-only file read with pread, so several threads can read different blocks at
-// once without sharing a file position.
+// InputFile: a read-only regular file read with pread, so several threads can read different
+// blocks at once without sharing a file position. Open never blocks: the type is checked on a
+// non-blocking descriptor, and FIFOs, devices, sockets and directories are refused (the readers
+// need random access; docs/payloads.md §1). A file that holds more bytes than stat reports (a
+// /proc-style file, or one still growing) is refused too, rather than read short.
 class InputFile {
  public:
   static StatusOr<std::unique_ptr<InputFile>> Open(const std::string& path);
@@ -27,18 +30,36 @@ class InputFile {
   Status ReadAt(uint64_t offset, MutableByteView out) const;
 
  private:
-  InputFile(int fd, uint64_t size, std::string path) : fd_(fd), size_(size), path_(std::move(path)) {}
+  InputFile(int fd, uint64_t size, std::string path, uint64_t dev, uint64_t ino)
+      : fd_(fd), size_(size), path_(std::move(path)), dev_(dev), ino_(ino) {}
+  friend class AtomicFile;
   int fd_;
   uint64_t size_;
   std::string path_;
+  uint64_t dev_;
+  uint64_t ino_;
 };
 
-// AtomicFile: writes go to a temporary file in the destination's directory; Commit() flushes
-// (fsync), renames it over the destination and syncs the directory. Destroying an uncommitted
-// AtomicFile removes the temporary file, leaving any existing destination untouched.
+// OutputOptions: how AtomicFile treats its destination.
+struct OutputOptions {
+  // private_contents: the output is plaintext; a new file is created 0600 (otherwise
+  // 0666 & ~umask). An existing destination keeps its permissions either way.
+  bool private_contents = false;
+  // source: the input being transformed; writing onto it is refused unless allow_same_file.
+  const InputFile* source = nullptr;
+  bool allow_same_file = false;
+};
+
+// AtomicFile: writes go to an unnamed temporary file (O_TMPFILE) in the destination's directory;
+// Commit() flushes it and links it into place: straight to the destination when there is none,
+// else under a temporary name renamed over it at once. A process killed at any moment leaves the
+// old destination or the complete new one and no temporary file (where the filesystem lacks
+// O_TMPFILE, a named temporary is used and removed on every failure path mscrypt controls).
+// Destinations: a symlink is followed and its target replaced; a FIFO, device or socket is never
+// replaced (refused); the input being transformed is refused unless allowed.
 class AtomicFile {
  public:
-  static StatusOr<std::unique_ptr<AtomicFile>> Create(const std::string& dest);
+  static StatusOr<std::unique_ptr<AtomicFile>> Create(const std::string& dest, const OutputOptions& options = {});
   ~AtomicFile();
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
@@ -48,11 +69,14 @@ class AtomicFile {
   const std::string& temp_path() const { return temp_path_; }
 
  private:
-  AtomicFile(int fd, std::string dest, std::string temp) : fd_(fd), dest_(std::move(dest)), temp_path_(std::move(temp)) {}
+  AtomicFile(int fd, std::string dest, std::string temp, unsigned mode)
+      : fd_(fd), dest_(std::move(dest)), temp_path_(std::move(temp)), mode_(mode) {}
   void Abandon();
+  Status LinkIntoPlace();
   int fd_;
-  std::string dest_;
-  std::string temp_path_;
+  std::string dest_;       // the resolved destination (a symlink's target)
+  std::string temp_path_;  // empty while the temporary is unnamed (O_TMPFILE)
+  unsigned mode_;          // permissions given at Commit
   bool committed_ = false;
 };
 
@@ -61,7 +85,11 @@ std::string DirName(const std::string& path);
 // BaseName: the part of `path` after its last slash.
 std::string BaseName(const std::string& path);
 
-// ErrnoError: kIoError "<what> '<path>': <strerror>", with a hint flag for the common errno values.
+// CheckPath refuses an empty path or one with an embedded NUL (kInvalidArgument).
+Status CheckPath(const std::string& path, const char* what);
+
+// ErrnoError: kIoError "<what> '<path>': <strerror>", with a hint flag for the common errno values
+// and the errno and path attached (Status::os_error, Status::path).
 Status ErrnoError(const std::string& what, const std::string& path, int err);
 
 }  // namespace mscrypt::internal
