@@ -61,6 +61,7 @@ StatusOr<PlaintextBuffer> DecryptSource(const Source& src, const SecretBytes& ke
                                         const Options& options) {
   MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));
   MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, &key));
+  MSCRYPT_RETURN_IF_ERROR(core::AuthenticateFirstBlock(src, plan, mode, options.format, key));
   if (plan.plaintext_size > std::numeric_limits<size_t>::max()) {
     return Status(StatusCode::kResourceExhausted, "plaintext does not fit in memory");
   }
@@ -143,7 +144,8 @@ Status DecryptFileToFile(const std::string& src_path, const std::string& dst, co
   out_options.source = file.get();
   out_options.allow_same_file = options.in_place;
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<internal::AtomicFile> out, internal::AtomicFile::Create(dst, out_options));
-  core::StreamSink sink(*out, std::min(internal::ResolveThreads(options.threads), kStreamWindowBlocks));
+  core::StreamSink sink(*out, static_cast<uint64_t>(std::min(internal::ResolveThreads(options.threads), kStreamWindowBlocks)) *
+                                  kMaxBlockPlaintextSize);
   MSCRYPT_RETURN_IF_ERROR(RunPlan(src, plan, mode, options.format, key, &sink, options));
   return out->Commit();
 }

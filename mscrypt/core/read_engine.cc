@@ -14,9 +14,36 @@ namespace {
 using internal::BlockFrame;
 using internal::kMaxHeaderSize;
 
+// SequentialReader: reads that move forward through a file (headers, CBC tails) served from a
+// 1 MiB window, so the walk over a file of many small blocks costs one read per MiB, not one
+// per block.
+class SequentialReader {
+ public:
+  explicit SequentialReader(const Source& src) : src_(src) {}
+  Status Read(uint64_t offset, MutableByteView out) {
+    if (src_.direct() != nullptr) return src_.Read(offset, out);
+    if (offset < start_ || offset + out.size > start_ + window_.size()) {
+      const uint64_t size = std::min<uint64_t>(kWindow, src_.size() - offset);
+      if (size < out.size) return src_.Read(offset, out);
+      window_.resize(static_cast<size_t>(size));
+      MSCRYPT_RETURN_IF_ERROR(src_.Read(offset, MutableByteView(window_.data(), window_.size())));
+      start_ = offset;
+    }
+    std::memcpy(out.data, window_.data() + (offset - start_), out.size);
+    return Status::Ok();
+  }
+
+ private:
+  static constexpr uint64_t kWindow = uint64_t{1} << 20;
+  const Source& src_;
+  std::vector<uint8_t> window_;  // headers and ciphertext only, never plaintext
+  uint64_t start_ = 0;
+};
+
+
 // PlaintextLength: exact for unpadded modes; for padded ones reads the last 32 ciphertext bytes
 // and probes the padding (docs/format.md §2.3).
-Status PlaintextLength(const Source& src, const SecretBytes& key, const ModeSpec& spec, Format format,
+Status PlaintextLength(SequentialReader& src, const SecretBytes& key, const ModeSpec& spec, Format format,
                        uint64_t offset, const BlockFrame& frame, const uint8_t* header, uint32_t* pt_len) {
   const bool padded = format == Format::kCurrent ? spec.padded : spec.legacy_padded;
   if (!padded) {
@@ -96,6 +123,57 @@ Status OpenEntry(const Source& src, const BlockEntry& e, const ModeSpec& spec, F
   return Status::Ok();
 }
 
+// A job: blocks [begin, end) of the plan, run by one worker.
+struct Job {
+  size_t begin;
+  size_t end;
+};
+// kRunBytes: small consecutive blocks are grouped into runs of up to this many container bytes.
+constexpr uint64_t kRunBytes = uint64_t{4} << 20;
+// kProgressStepBytes: the least input between two progress reports.
+constexpr uint64_t kProgressStepBytes = uint64_t{1} << 20;
+
+uint64_t EncodedSize(const BlockEntry& e) { return uint64_t{e.header_size} + e.cipher_len; }
+
+// RunJob decrypts (or, without a sink, authenticates) the blocks of `job`. A single block goes
+// through OpenEntry (straight into its slot where it can); a run of small blocks is read with
+// one pread into scratch and decrypted from there.
+Status RunJob(const Source& src, const Plan& plan, const Job& job, const ModeSpec& spec, Format format,
+              const SecretBytes& key, PlaintextSink* sink, Scratch& scratch, int worker) {
+  if (job.end - job.begin == 1 || src.direct() != nullptr) {
+    for (size_t i = job.begin; i < job.end; ++i) {
+      const BlockEntry& e = plan.blocks[i];
+      const MutableByteView dst = sink != nullptr ? sink->Slot(e) : MutableByteView();
+      MSCRYPT_RETURN_IF_ERROR(AtBlock(OpenEntry(src, e, spec, format, key, dst, scratch, worker), i, e.offset));
+    }
+    return Status::Ok();
+  }
+  const uint64_t base = plan.blocks[job.begin].offset;
+  const BlockEntry& last = plan.blocks[job.end - 1];
+  const size_t len = static_cast<size_t>(last.offset + EncodedSize(last) - base);
+  MSCRYPT_ASSIGN_OR_RETURN(uint8_t* run, scratch.Get(worker, len));
+  MSCRYPT_RETURN_IF_ERROR(src.Read(base, MutableByteView(run, len)));
+  const bool tagged = format == Format::kCurrent && spec.tag_size > 0;
+  for (size_t i = job.begin; i < job.end; ++i) {
+    const BlockEntry& e = plan.blocks[i];
+    uint8_t* header = run + (e.offset - base);
+    uint8_t* ct = header + e.header_size;
+    const uint8_t* iv = header + (format == Format::kCurrent ? spec.iv_offset() : 12);
+    const uint8_t* tag = tagged ? header + spec.tag_offset() : nullptr;
+    // Verification decrypts in place over the ciphertext (it is not needed afterwards).
+    uint8_t* out = sink != nullptr ? sink->Slot(e).data : ct;
+    size_t produced = 0;
+    Status s = internal::OpenBlock(spec, format, key, iv, tag, ct, e.cipher_len, out, &produced);
+    if (s.ok() && sink != nullptr && produced != e.pt_len) {
+      Wipe(out, produced);
+      s = InternalError("decrypted length differs from the planned length");
+    }
+    if (sink == nullptr) Wipe(ct, produced);
+    MSCRYPT_RETURN_IF_ERROR(AtBlock(std::move(s), i, e.offset));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status MemorySource::Read(uint64_t offset, MutableByteView out) const {
@@ -142,49 +220,73 @@ StatusOr<Plan> MakePlan(const Source& src, Mode mode, Format format, const Secre
   const ModeSpec& spec = *SpecOf(mode);
   Plan plan;
   uint8_t header[kMaxHeaderSize];
+  // Pass 1a: the whole structure, headers only. A structural error anywhere wins over a padding
+  // error in an earlier block (docs/format.md §4).
+  std::vector<size_t> iv_offsets;
+  SequentialReader reader(src);
   uint64_t offset = 0;
   for (uint64_t index = 0; offset < src.size(); ++index) {
     const uint64_t remaining = src.size() - offset;
     const size_t avail = static_cast<size_t>(std::min<uint64_t>(remaining, kMaxHeaderSize));
-    MSCRYPT_RETURN_IF_ERROR(src.Read(offset, MutableByteView(header, avail)));
+    MSCRYPT_RETURN_IF_ERROR(reader.Read(offset, MutableByteView(header, avail)));
     BlockFrame frame;
     MSCRYPT_RETURN_IF_ERROR(
         internal::ParseBlockFrame(header, avail, remaining, mode, format, index, offset, &frame));
-    BlockEntry e{offset, static_cast<uint32_t>(frame.header_size), static_cast<uint32_t>(frame.cipher_len),
-                 plan.plaintext_size, static_cast<uint32_t>(frame.cipher_len)};
-    if (key != nullptr) {
-      MSCRYPT_RETURN_IF_ERROR(
-          AtBlock(PlaintextLength(src, *key, spec, format, offset, frame, header, &e.pt_len), index, offset));
-    }
-    plan.plaintext_size += e.pt_len;
-    plan.blocks.push_back(e);
+    plan.blocks.push_back(BlockEntry{offset, static_cast<uint32_t>(frame.header_size),
+                                     static_cast<uint32_t>(frame.cipher_len), 0,
+                                     static_cast<uint32_t>(frame.cipher_len)});
+    iv_offsets.push_back(frame.iv_offset);
     offset += frame.total_size();
+  }
+  // Pass 1b: with a key, exact plaintext lengths of padded blocks (their padding decides it).
+  for (size_t i = 0; i < plan.blocks.size(); ++i) {
+    BlockEntry& e = plan.blocks[i];
+    if (key != nullptr) {
+      MSCRYPT_RETURN_IF_ERROR(reader.Read(e.offset, MutableByteView(header, e.header_size)));
+      BlockFrame frame;
+      frame.header_size = e.header_size;
+      frame.cipher_len = e.cipher_len;
+      frame.iv_offset = iv_offsets[i];
+      MSCRYPT_RETURN_IF_ERROR(
+          AtBlock(PlaintextLength(reader, *key, spec, format, e.offset, frame, header, &e.pt_len), i, e.offset));
+    }
+    e.pt_offset = plan.plaintext_size;
+    plan.plaintext_size += e.pt_len;
   }
   return plan;
 }
 
-StatusOr<MutableByteView> MemorySink::Slot(size_t, const BlockEntry& e) {
+MutableByteView MemorySink::Slot(const BlockEntry& e) {
   return out_.subview(static_cast<size_t>(e.pt_offset), e.pt_len);
 }
 
 void MemorySink::Discard(const Plan& plan) { Wipe(out_.data, static_cast<size_t>(plan.plaintext_size)); }
 
-StreamSink::StreamSink(internal::AtomicFile& out, int slots) : out_(out), slots_(static_cast<size_t>(slots)) {}
-StreamSink::~StreamSink() = default;
-
-StatusOr<MutableByteView> StreamSink::Slot(size_t j, const BlockEntry& e) {
-  PlaintextBuffer& slot = slots_[j];
-  if (slot.size() < e.cipher_len) {
-    MSCRYPT_ASSIGN_OR_RETURN(slot, PlaintextBuffer::Allocate(e.cipher_len));
-  }
-  return MutableByteView(slot.data(), e.cipher_len);
-}
-
-Status StreamSink::Flush(const Plan& plan, size_t begin, size_t end) {
-  for (size_t i = begin; i < end; ++i) {
-    MSCRYPT_RETURN_IF_ERROR(out_.Write(ByteView(slots_[i - begin].data(), plan.blocks[i].pt_len)));
+Status StreamSink::BeginBatch(const Plan& plan, size_t begin, size_t end) {
+  const BlockEntry& last = plan.blocks[end - 1];
+  batch_pt_offset_ = plan.blocks[begin].pt_offset;
+  const uint64_t size = last.pt_offset + last.pt_len - batch_pt_offset_;
+  if (buffer_.size() < size) {
+    buffer_.Clear();
+    MSCRYPT_ASSIGN_OR_RETURN(buffer_, PlaintextBuffer::Allocate(static_cast<size_t>(size)));
   }
   return Status::Ok();
+}
+
+MutableByteView StreamSink::Slot(const BlockEntry& e) {
+  return MutableByteView(buffer_.data() + (e.pt_offset - batch_pt_offset_), e.pt_len);
+}
+
+Status StreamSink::Flush(const Plan& plan, size_t /*begin*/, size_t end) {
+  const BlockEntry& last = plan.blocks[end - 1];
+  return out_.Write(ByteView(buffer_.data(), static_cast<size_t>(last.pt_offset + last.pt_len - batch_pt_offset_)));
+}
+
+Status AuthenticateFirstBlock(const Source& src, const Plan& plan, Mode mode, Format format, const SecretBytes& key) {
+  const ModeSpec& spec = *SpecOf(mode);
+  if (plan.blocks.size() < 2 || format != Format::kCurrent || !spec.authenticated) return Status::Ok();
+  Scratch scratch(1);
+  return AtBlock(OpenEntry(src, plan.blocks[0], spec, format, key, MutableByteView(), scratch, 0), 0, 0);
 }
 
 Status RunPlan(const Source& src, const Plan& plan, Mode mode, Format format, const SecretBytes& key,
@@ -192,30 +294,46 @@ Status RunPlan(const Source& src, const Plan& plan, Mode mode, Format format, co
   const ModeSpec& spec = *SpecOf(mode);
   const int workers = internal::ResolveThreads(options.threads);
   Scratch scratch(workers);
-  // Batches: the sink's window if it has one; otherwise, with a progress callback, two blocks
-  // per worker (threads stay busy and the caller hears between batches), else everything at once.
+  // Batches bound memory (the sink's window) and let the calling thread report progress between
+  // them (then two full blocks per worker); without either, everything is one batch.
+  // With progress, a batch also ends after 2 blocks per worker once it holds kProgressStepBytes,
+  // so inputs of a few MiB report more than once without tiny blocks costing a batch each.
+  uint64_t batch_bytes = sink != nullptr ? sink->window_bytes() : 0;
+  if (batch_bytes == 0 && options.progress) batch_bytes = uint64_t{2} * workers * kMaxBlockPlaintextSize;
+  const size_t progress_blocks = options.progress ? static_cast<size_t>(workers) * 2 : 0;
   const size_t n = plan.blocks.size();
-  size_t batch = options.progress ? static_cast<size_t>(workers) * 2 : std::max<size_t>(n, 1);
-  if (sink != nullptr && sink->window() > 0) batch = sink->window();
   Status s;
-  for (size_t begin = 0; s.ok() && begin < n; begin += batch) {
-    const size_t count = std::min(batch, n - begin);
-    s = internal::ParallelFor(count, workers, [&](size_t j, int worker) -> Status {
-      const size_t i = begin + j;
-      const BlockEntry& e = plan.blocks[i];
-      MutableByteView dst;
-      if (sink != nullptr) {
-        StatusOr<MutableByteView> slot = sink->Slot(j, e);
-        if (!slot.ok()) return slot.status();
-        dst = *slot;
+  std::vector<Job> jobs;
+  for (size_t begin = 0; s.ok() && begin < n;) {
+    size_t end = begin;
+    for (uint64_t bytes = 0; end < n; ++end) {
+      const uint64_t size = EncodedSize(plan.blocks[end]);
+      if (end > begin && batch_bytes != 0 && bytes + size > batch_bytes) break;
+      if (progress_blocks != 0 && end - begin >= progress_blocks && bytes >= kProgressStepBytes) break;
+      bytes += size;
+    }
+    if (sink != nullptr) s = sink->BeginBatch(plan, begin, end);
+    // Jobs: a large block alone, or a run of small consecutive blocks read with one pread.
+    jobs.clear();
+    for (size_t i = begin; i < end;) {
+      size_t j = i + 1;
+      for (uint64_t bytes = EncodedSize(plan.blocks[i]); j < end && bytes + EncodedSize(plan.blocks[j]) <= kRunBytes; ++j) {
+        bytes += EncodedSize(plan.blocks[j]);
       }
-      return AtBlock(OpenEntry(src, e, spec, format, key, dst, scratch, worker), i, e.offset);
-    });
-    if (s.ok() && sink != nullptr) s = sink->Flush(plan, begin, begin + count);
+      jobs.push_back(Job{i, j});
+      i = j;
+    }
+    if (s.ok()) {
+      s = internal::ParallelFor(jobs.size(), workers, [&](size_t k, int worker) -> Status {
+        return RunJob(src, plan, jobs[k], spec, format, key, sink, scratch, worker);
+      });
+    }
+    if (s.ok() && sink != nullptr) s = sink->Flush(plan, begin, end);
     if (s.ok() && options.progress) {
-      const BlockEntry& last = plan.blocks[begin + count - 1];
+      const BlockEntry& last = plan.blocks[end - 1];
       options.progress(last.offset + last.header_size + last.cipher_len, src.size());
     }
+    begin = end;
   }
   // Unauthenticated plaintext never reaches the caller: one bad block discards the whole output.
   if (!s.ok() && sink != nullptr) sink->Discard(plan);

@@ -72,17 +72,18 @@ struct Plan {
 // MakePlan walks every header once; with `key` it also fixes exact CBC plaintext lengths.
 StatusOr<Plan> MakePlan(const Source& src, Mode mode, Format format, const SecretBytes* key);
 
-// PlaintextSink: where the engine puts decrypted blocks.
+// PlaintextSink: where the engine puts decrypted blocks. Blocks are decrypted in batches of
+// consecutive blocks; within a batch, worker threads fill slots in any order.
 class PlaintextSink {
  public:
   virtual ~PlaintextSink() = default;
-  // window: most blocks per batch (0: no limit of the sink's own).
-  virtual size_t window() const = 0;
-  // Slot: where block `e`, the `j`-th of its batch, is decrypted to. Called from worker threads,
-  // each with a distinct j. The view holds at least e.pt_len bytes; when it holds e.cipher_len
-  // the ciphertext is read into it and decrypted in place.
-  virtual StatusOr<MutableByteView> Slot(size_t j, const BlockEntry& e) = 0;
-  // Flush: blocks [begin, end) of the plan are decrypted into their slots.
+  // window_bytes: most container bytes per batch (0: no limit of the sink's own).
+  virtual uint64_t window_bytes() const = 0;
+  // BeginBatch: blocks [begin, end) are about to be decrypted.
+  virtual Status BeginBatch(const Plan& plan, size_t begin, size_t end) = 0;
+  // Slot: where block `e` of the current batch goes: exactly e.pt_len bytes. Thread-safe.
+  virtual MutableByteView Slot(const BlockEntry& e) = 0;
+  // Flush: the batch [begin, end) is decrypted into its slots.
   virtual Status Flush(const Plan& plan, size_t begin, size_t end) = 0;
   // Discard: a block failed; wipe every plaintext byte the sink holds.
   virtual void Discard(const Plan& plan) = 0;
@@ -92,8 +93,9 @@ class PlaintextSink {
 class MemorySink : public PlaintextSink {
  public:
   explicit MemorySink(MutableByteView out) : out_(out) {}
-  size_t window() const override { return 0; }
-  StatusOr<MutableByteView> Slot(size_t j, const BlockEntry& e) override;
+  uint64_t window_bytes() const override { return 0; }
+  Status BeginBatch(const Plan&, size_t, size_t) override { return Status::Ok(); }
+  MutableByteView Slot(const BlockEntry& e) override;
   Status Flush(const Plan&, size_t, size_t) override { return Status::Ok(); }
   void Discard(const Plan& plan) override;
 
@@ -101,20 +103,28 @@ class MemorySink : public PlaintextSink {
   MutableByteView out_;
 };
 
-// StreamSink: a window of `slots` blocks at a time, appended in order to `out`.
+// StreamSink: batches of at most `window_bytes` container bytes, each decrypted into one reused
+// buffer and appended to `out` with one write, so memory stays bounded and many small blocks do
+// not cost a write each.
 class StreamSink : public PlaintextSink {
  public:
-  StreamSink(internal::AtomicFile& out, int slots);
-  ~StreamSink() override;
-  size_t window() const override { return slots_.size(); }
-  StatusOr<MutableByteView> Slot(size_t j, const BlockEntry& e) override;
+  StreamSink(internal::AtomicFile& out, uint64_t window_bytes) : out_(out), window_bytes_(window_bytes) {}
+  uint64_t window_bytes() const override { return window_bytes_; }
+  Status BeginBatch(const Plan& plan, size_t begin, size_t end) override;
+  MutableByteView Slot(const BlockEntry& e) override;
   Status Flush(const Plan& plan, size_t begin, size_t end) override;
-  void Discard(const Plan&) override {}  // slots are wiped by the destructor
+  void Discard(const Plan&) override { buffer_.Clear(); }
 
  private:
   internal::AtomicFile& out_;
-  std::vector<PlaintextBuffer> slots_;
+  uint64_t window_bytes_;
+  PlaintextBuffer buffer_;
+  uint64_t batch_pt_offset_ = 0;
 };
+
+// AuthenticateFirstBlock: for an authenticated mode, decrypt block 0 into scratch and check its
+// tag, so a wrong key fails before anything sized by the whole file is allocated.
+Status AuthenticateFirstBlock(const Source& src, const Plan& plan, Mode mode, Format format, const SecretBytes& key);
 
 // RunPlan decrypts every block of `plan` into `sink`, or only authenticates them when `sink` is
 // null. On failure the sink discards its plaintext. Reports progress between batches.

@@ -402,10 +402,10 @@ TEST(FileInto, WriteFileAtomicallyReplacesOrLeavesUntouched) {
 TEST(Progress, ReportedOnTheCallingThreadUpToTheTotal) {
   TempDir dir;
   const auto key = KeyBytes(16);
-  // Blocks of 100 bytes: many batches, so progress is reported several times.
+  // 40 blocks of 64 KiB: reports come at least every 2 blocks per worker and 1 MiB, so several.
   std::vector<uint8_t> ct;
-  for (int i = 0; i < 20; ++i) {
-    auto b = SealWithIv(Mode::kAesGcm, key, FromHex("101112131415161718191a1b1c1d1e1f"), PseudoRandom(100, i));
+  for (int i = 0; i < 40; ++i) {
+    auto b = SealWithIv(Mode::kAesGcm, key, FromHex("101112131415161718191a1b1c1d1e1f"), PseudoRandom(65536, i));
     ct.insert(ct.end(), b.begin(), b.end());
   }
   const std::thread::id caller = std::this_thread::get_id();

@@ -442,5 +442,83 @@ TEST(Legacy, MultiBlockRoundTrip) {
   }
 }
 
+// ---- Order of checks and resource bounds ---------------------------------------------------------
+
+// docs/format.md §4: the structure is checked before any padding, so a malformed block 2 is what a
+// CBC reader reports even when block 0's padding fails under the given key.
+TEST(CheckOrder, StructureBeforePadding) {
+  const auto key = KeyBytes(16);
+  for (Mode mode : {Mode::kAesCbc, Mode::kSm4Cbc}) {
+    if (!IsModeAvailable(mode)) continue;
+    std::vector<uint8_t> ct;
+    for (int i = 0; i < 3; ++i) {
+      auto b = SealWithIv(mode, key, kIv, PseudoRandom(40, i));
+      ct.insert(ct.end(), b.begin(), b.end());
+    }
+    const size_t block = ct.size() / 3;
+    PutLe32(ct, 2 * block + 8, 17);  // block 2: iv_len 17
+    // A wrong key whose block-0 padding fails (decided with the key's own probe).
+    std::vector<uint8_t> wrong = KeyBytes(16, 1);
+    for (int i = 0; i < 256 && Decrypt(ByteView(ct.data(), block), MakeKey(wrong), mode).ok(); ++i) wrong[0] ^= 1 + i;
+    ASSERT_STATUS(Decrypt(ByteView(ct.data(), block), MakeKey(wrong), mode), StatusCode::kAuthenticationFailed);
+    EXPECT_TRUE(StatusAt(Decrypt(ct, MakeKey(wrong), mode).status(), StatusCode::kMalformed, 2,
+                         static_cast<int64_t>(2 * block)));
+    EXPECT_TRUE(StatusAt(DecryptedSize(ct, MakeKey(wrong), mode).status(), StatusCode::kMalformed, 2,
+                         static_cast<int64_t>(2 * block)));
+  }
+}
+
+// A wrong GCM key fails on block 0 before the output buffer for the whole plaintext exists, so
+// nothing of that size is allocated, touched or wiped.
+TEST(ResourceBounds, WrongGcmKeyFailsBeforeTheWholeOutputIsAllocated) {
+  const auto key = KeyBytes(16);
+  std::vector<uint8_t> ct = SealWithIv(Mode::kAesGcm, key, kIv, PseudoRandom(16, 1));
+  const auto big = SealWithIv(Mode::kAesGcm, key, kIv, PseudoRandom(size_t{4} << 20, 2));
+  ct.insert(ct.end(), big.begin(), big.end());
+  const uint64_t before = WipedBytesForTesting();
+  EXPECT_TRUE(StatusAt(Decrypt(ct, MakeKey(KeyBytes(16, 9)), Mode::kAesGcm).status(),
+                       StatusCode::kAuthenticationFailed, 0, 0));
+  EXPECT_LT(WipedBytesForTesting() - before, uint64_t{1} << 20) << "a whole-file buffer was allocated and wiped";
+  EXPECT_EQ(ToVec(Value(Decrypt(ct, MakeKey(key), Mode::kAesGcm))).size(), 16 + (size_t{4} << 20));
+}
+
+// Many tiny blocks go through the batched paths (runs of blocks read with one pread, sequential
+// header reads, one write per window) in every entry point, with exact results and positions.
+TEST(ResourceBounds, ManyTinyBlocksInEveryPath) {
+  TempDir dir;
+  const auto key = KeyBytes(16);
+  for (Mode mode : AllModes()) {
+    if (!IsModeAvailable(mode)) continue;
+    std::vector<uint8_t> ct, plain;
+    for (int i = 0; i < 5000; ++i) {
+      const auto p = PseudoRandom(1 + i % 3, i);
+      plain.insert(plain.end(), p.begin(), p.end());
+      auto b = SealWithIv(mode, key, kIv, p);
+      ct.insert(ct.end(), b.begin(), b.end());
+    }
+    WriteFileOrDie(dir.File("tiny"), ct);
+    Options o;
+    o.threads = 2;
+    EXPECT_EQ(ToVec(Value(DecryptFile(dir.File("tiny"), MakeKey(key), mode, o))), plain);
+    ASSERT_OK(DecryptFileToFile(dir.File("tiny"), dir.File("out"), MakeKey(key), mode, o));
+    EXPECT_EQ(ReadFileOrDie(dir.File("out")), plain);
+    EXPECT_OK(VerifyFile(dir.File("tiny"), MakeKey(key), mode, o));
+    // Tamper with block 4321's last ciphertext byte: the error names that block.
+    const size_t at = static_cast<size_t>(Value(InspectFile(dir.File("tiny"))).blocks[4321].offset);
+    const size_t end = static_cast<size_t>(Value(InspectFile(dir.File("tiny"))).blocks[4322].offset);
+    ct[end - 1] ^= 0x55;
+    WriteFileOrDie(dir.File("tiny"), ct);
+    const Status s = DecryptFileToFile(dir.File("tiny"), dir.File("out2"), MakeKey(key), mode, o);
+    if (SpecOf(mode)->authenticated) {
+      EXPECT_TRUE(StatusAt(s, StatusCode::kAuthenticationFailed, 4321, static_cast<int64_t>(at))) << s.ToString();
+      EXPECT_TRUE(StatusAt(VerifyFile(dir.File("tiny"), MakeKey(key), mode, o), StatusCode::kAuthenticationFailed,
+                           4321, static_cast<int64_t>(at)));
+    }
+    if (!s.ok()) {
+      EXPECT_FALSE(FileExists(dir.File("out2")));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mscrypt::testing
