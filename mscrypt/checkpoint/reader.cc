@@ -20,7 +20,6 @@ namespace mscrypt {
 namespace {
 
 using internal::wire::DecodeVarint;
-using internal::wire::Printable;
 
 Status Malformed(uint64_t offset, const std::string& what) {
   return Status(StatusCode::kMalformed, "checkpoint byte " + std::to_string(offset) + ": " + what);
@@ -236,7 +235,7 @@ Status ParseValue(Cursor c, RawValue* v) {
   }
   if (!has_tag) return Malformed(v->offset, "Value without the required tag (parameter name)");
   if (!has_value) {
-    return Malformed(v->offset, "parameter '" + Printable(v->tag) + "' has neither a tensor nor a maptensor");
+    return Malformed(v->offset, "the parameter has neither a tensor nor a maptensor");
   }
   return Status::Ok();
 }
@@ -250,12 +249,12 @@ std::string DimsString(const std::vector<int64_t>& dims) {
   return s + "]";
 }
 
-Status StartTensor(const RawTensor& raw, const std::string& name, bool map, CheckpointTensor* t) {
+Status StartTensor(const RawTensor& raw, const std::string& label, bool map, CheckpointTensor* t) {
   const std::optional<TensorType> type = ParseTensorType(raw.type_name, map);
   if (!type) {
-    return Status(StatusCode::kUnsupported, "checkpoint byte " + std::to_string(raw.offset) + ": parameter '" +
-                                                Printable(name) + "' has unknown tensor_type '" +
-                                                Printable(raw.type_name) + "'");
+    return Status(StatusCode::kUnsupported, "checkpoint byte " + std::to_string(raw.offset) + ": " + label +
+                                                " has a tensor_type mscrypt does not know (" +
+                                                std::to_string(raw.type_name.size()) + " bytes; not shown)");
   }
   t->type = *type;
   t->type_name = std::string(raw.type_name);
@@ -265,23 +264,23 @@ Status StartTensor(const RawTensor& raw, const std::string& name, bool map, Chec
   return Status::Ok();
 }
 
-Status AddSlice(const RawTensor& raw, const std::string& name, bool map, CheckpointTensor* t) {
+Status AddSlice(const RawTensor& raw, const std::string& label, bool map, CheckpointTensor* t) {
   if (!t->slices.empty()) {
     if (raw.type_name != t->type_name) {
-      return Malformed(raw.offset, "slices of parameter '" + Printable(name) + "' disagree on tensor_type");
+      return Malformed(raw.offset, "slices of " + label + " disagree on tensor_type");
     }
     if (map) {
       // MapTensor slices are joined along axis 0 (MindSpore _load_map_parameter).
       if (raw.dims.empty() || t->dims.empty() || raw.dims.size() != t->dims.size() ||
           !std::equal(raw.dims.begin() + 1, raw.dims.end(), t->dims.begin() + 1)) {
-        return Malformed(raw.offset, "map slices of parameter '" + Printable(name) + "' have incompatible dims");
+        return Malformed(raw.offset, "map slices of " + label + " have incompatible dims");
       }
       if (t->dims[0] > std::numeric_limits<int64_t>::max() - raw.dims[0]) {
         return Malformed(raw.offset, "joined map dims overflow");
       }
       t->dims[0] += raw.dims[0];
     } else if (raw.dims != t->dims) {
-      return Malformed(raw.offset, "slices of parameter '" + Printable(name) + "' disagree on dims (" +
+      return Malformed(raw.offset, "slices of " + label + " disagree on dims (" +
                                        DimsString(t->dims) + " vs " + DimsString(raw.dims) + ")");
     }
   }
@@ -291,11 +290,11 @@ Status AddSlice(const RawTensor& raw, const std::string& name, bool map, Checkpo
 }
 
 // FinishTensor checks the joined size against dims and sets the shape.
-Status FinishTensor(const std::string& name, uint64_t offset, CheckpointTensor* t) {
+Status FinishTensor(const std::string& label, uint64_t offset, CheckpointTensor* t) {
   const uint64_t esize = TensorTypeElementSize(t->type);
   if (t->type == TensorType::kString) {
     if (t->size_in_bytes % 4 != 0) {
-      return Malformed(offset, "string parameter '" + Printable(name) + "' has " + std::to_string(t->size_in_bytes) +
+      return Malformed(offset, "string " + label + " has " + std::to_string(t->size_in_bytes) +
                                    " bytes, not a multiple of 4 (UTF-32)");
     }
     t->shape.clear();
@@ -303,10 +302,19 @@ Status FinishTensor(const std::string& name, uint64_t offset, CheckpointTensor* 
   }
   uint64_t count = 1;
   bool overflow = false;
+  // numpy refuses a shape whose non-zero dimensions times the element size pass 2^63 - 1, even
+  // when another dimension is 0, so such a shape is malformed here rather than later.
+  uint64_t nonzero = 1;
+  bool too_big = false;
   for (int64_t d : t->dims) {
     const uint64_t u = static_cast<uint64_t>(d);
     if (u != 0 && count > std::numeric_limits<uint64_t>::max() / u) overflow = true;
     count *= u;
+    if (u != 0 && nonzero > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) / u) too_big = true;
+    if (u != 0) nonzero *= u;
+  }
+  if (too_big || nonzero > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) / esize) {
+    return Malformed(offset, label + ": dims " + DimsString(t->dims) + " describe an array of more than 2^63 bytes");
   }
   if (!overflow && count > std::numeric_limits<uint64_t>::max() / esize) overflow = true;
   const uint64_t expected = overflow ? 0 : count * esize;
@@ -318,20 +326,26 @@ Status FinishTensor(const std::string& name, uint64_t offset, CheckpointTensor* 
     t->shape.clear();  // MindSpore 1.3 wrote scalars with dims [0]
     return Status::Ok();
   }
-  return Malformed(offset, "parameter '" + Printable(name) + "': tensor_content has " +
+  return Malformed(offset, label + ": tensor_content has " +
                                std::to_string(t->size_in_bytes) + " bytes but dims " + DimsString(t->dims) + " of " +
                                t->type_name + " need " + (overflow ? std::string("more than 2^64") : std::to_string(expected)) +
                                " (a slice may be missing or duplicated)");
 }
 
-Status FinishEntry(CheckpointEntry* e) {
-  if (e->kind == CheckpointEntryKind::kTensor) return FinishTensor(e->name, e->message_offset, &e->tensor);
-  for (CheckpointTensor& t : e->map_tensors) MSCRYPT_RETURN_IF_ERROR(FinishTensor(e->name, e->message_offset, &t));
+// Label: how messages name entry `index` of the checkpoint. Never its name: names come from the
+// (decrypted) file, and messages carry no plaintext.
+std::string Label(size_t index) { return "parameter #" + std::to_string(index); }
+
+Status FinishEntry(size_t index, CheckpointEntry* e) {
+  const std::string label = Label(index);
+  if (e->kind == CheckpointEntryKind::kTensor) return FinishTensor(label, e->message_offset, &e->tensor);
+  for (CheckpointTensor& t : e->map_tensors) MSCRYPT_RETURN_IF_ERROR(FinishTensor(label, e->message_offset, &t));
   return Status::Ok();
 }
 
 // StartOrJoin starts a new entry from `v` or appends it as a slice to `e`.
-Status AddToEntry(const RawValue& v, bool join, CheckpointEntry* e) {
+Status AddToEntry(size_t index, const RawValue& v, bool join, CheckpointEntry* e) {
+  const std::string label = Label(index);
   const bool map = v.kind == CheckpointEntryKind::kMapTensor;
   if (!join) {
     e->name = std::string(v.tag);
@@ -339,24 +353,24 @@ Status AddToEntry(const RawValue& v, bool join, CheckpointEntry* e) {
     e->message_count = 0;
     if (map) {
       e->map_tensors.assign(v.map.size(), CheckpointTensor());
-      for (size_t i = 0; i < v.map.size(); ++i) MSCRYPT_RETURN_IF_ERROR(StartTensor(v.map[i], e->name, true, &e->map_tensors[i]));
+      for (size_t i = 0; i < v.map.size(); ++i) MSCRYPT_RETURN_IF_ERROR(StartTensor(v.map[i], label, true, &e->map_tensors[i]));
     } else {
-      MSCRYPT_RETURN_IF_ERROR(StartTensor(v.tensor, e->name, false, &e->tensor));
+      MSCRYPT_RETURN_IF_ERROR(StartTensor(v.tensor, label, false, &e->tensor));
     }
   } else {
     if (v.kind != e->kind) {
-      return Malformed(v.offset, "slices of parameter '" + Printable(e->name) + "' mix tensor and maptensor");
+      return Malformed(v.offset, "slices of " + label + " mix tensor and maptensor");
     }
     if (map && v.map.size() != e->map_tensors.size()) {
-      return Malformed(v.offset, "map slices of parameter '" + Printable(e->name) + "' have different tensor counts");
+      return Malformed(v.offset, "map slices of " + label + " have different tensor counts");
     }
   }
   e->message_count++;
   if (map) {
-    for (size_t i = 0; i < v.map.size(); ++i) MSCRYPT_RETURN_IF_ERROR(AddSlice(v.map[i], e->name, true, &e->map_tensors[i]));
+    for (size_t i = 0; i < v.map.size(); ++i) MSCRYPT_RETURN_IF_ERROR(AddSlice(v.map[i], label, true, &e->map_tensors[i]));
     return Status::Ok();
   }
-  return AddSlice(v.tensor, e->name, false, &e->tensor);
+  return AddSlice(v.tensor, label, false, &e->tensor);
 }
 
 }  // namespace
@@ -409,16 +423,16 @@ StatusOr<CheckpointIndex> ParseCheckpoint(ByteView plaintext, const CheckpointPa
     c.pos += len;
     const bool join = have_current && v.tag == current.name;
     if (have_current && !join) {
-      MSCRYPT_RETURN_IF_ERROR(FinishEntry(&current));
+      MSCRYPT_RETURN_IF_ERROR(FinishEntry(index.entries.size(), &current));
       index.entries.push_back(std::move(current));
       current = CheckpointEntry();
     }
     if (!join) current.message_offset = at;
-    MSCRYPT_RETURN_IF_ERROR(AddToEntry(v, join, &current));
+    MSCRYPT_RETURN_IF_ERROR(AddToEntry(index.entries.size(), v, join, &current));
     have_current = true;
   }
   if (have_current) {
-    MSCRYPT_RETURN_IF_ERROR(FinishEntry(&current));
+    MSCRYPT_RETURN_IF_ERROR(FinishEntry(index.entries.size(), &current));
     index.entries.push_back(std::move(current));
   }
   return index;

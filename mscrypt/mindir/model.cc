@@ -93,16 +93,15 @@ Status ValidateLocation(const std::string& location) {
     return Status(StatusCode::kMalformed, "external_data.location contains a NUL byte");
   }
   if (location[0] == '/') {
-    return Status(StatusCode::kMalformed, "external_data.location '" + location +
-                                              "' is absolute; it must be relative to the graph file's directory");
+    return Status(StatusCode::kMalformed,
+                  "external_data.location is absolute; it must be relative to the graph file's directory");
   }
   size_t start = 0;
   while (start <= location.size()) {
     size_t end = location.find('/', start);
     if (end == std::string::npos) end = location.size();
     if (location.compare(start, end - start, "..") == 0) {
-      return Status(StatusCode::kMalformed, "external_data.location '" + location +
-                                                "' leaves the graph file's directory ('..')");
+      return Status(StatusCode::kMalformed, "external_data.location leaves the graph file's directory ('..')");
     }
     start = end + 1;
   }
@@ -266,6 +265,23 @@ StatusOr<PlaintextBuffer> ReadWeightFile(const std::string& path, const MindIRLo
   return payload.TakeBuffer();
 }
 
+// WithoutPath: `s` with every mention of the weight file's path replaced by `name` (the path is
+// built from the model's plaintext), keeping code, hints and errno.
+Status WithoutPath(const Status& s, const std::string& path, const std::string& name) {
+  std::string message = s.message();
+  const std::string quoted = "'" + path + "'";
+  for (size_t at = message.find(quoted); at != std::string::npos; at = message.find(quoted, at + name.size())) {
+    message.replace(at, quoted.size(), name);
+  }
+  for (size_t at = message.find(path); !path.empty() && at != std::string::npos; at = message.find(path, at + name.size())) {
+    message.replace(at, path.size(), name);
+  }
+  if (message.find(name) == std::string::npos) message = name + ": " + message;
+  Status out = s;
+  out.WithMessage(message).WithOsError(s.os_error(), std::string());
+  return out;
+}
+
 // CheckWeightFileHeader: docs/payloads.md §3.3, byte 0 is 1 when the exporting host was little-endian.
 Status CheckWeightFileHeader(const PlaintextBuffer& plain) {
   if (plain.size() < kMindIRWeightHeaderSize) {
@@ -321,7 +337,9 @@ StatusOr<Graph> ParsePlaintextModel(ByteView plaintext, const MindIRLoadOptions&
   impl->parameters.reserve(static_cast<size_t>(g.parameter_size()));
   for (int i = 0; i < g.parameter_size(); ++i) {
     const mind_ir::TensorProto& t = g.parameter(i);
-    const std::string where = "parameter " + std::to_string(i) + " '" + t.name() + "': ";
+    // Parameters are named by index: names come from the (decrypted) model, and messages carry no
+    // plaintext (docs/payloads.md §1).
+    const std::string where = "parameter #" + std::to_string(i) + ": ";
     if (!names.insert(t.name()).second) return Malformed(where + "the name appears twice");
     MindIRParameter p;
     p.name = t.name();
@@ -361,26 +379,26 @@ StatusOr<Graph> ParsePlaintextModel(ByteView plaintext, const MindIRLoadOptions&
   // Second pass: weight files, each read (and decrypted) once.
   if (!by_location.empty() && options.weights_dir.empty() && !options.read_weight_file) {
     return InvalidArgumentError(
-        "the model keeps its weights in external files (e.g. '" + by_location.begin()->first +
-        "'), which are found relative to the graph file's directory; load it from its file, or set "
-        "weights_dir");
+        "the model keeps its weights in external files, which are found relative to the graph file's "
+        "directory; load it from its file, or set weights_dir");
   }
   for (const auto& [location, indexes] : by_location) {
     const std::string path = JoinPath(options.weights_dir, location);
-    const std::string where = "weight file '" + location + "' (" + path + "): ";
+    // The file is named by the first parameter that uses it: its location is model plaintext.
+    const std::string file = "the weight file of parameter #" + std::to_string(indexes.front());
     MSCRYPT_ASSIGN_OR_RETURN(PlaintextBuffer plain, [&]() -> StatusOr<PlaintextBuffer> {
       StatusOr<PlaintextBuffer> r = ReadWeightFile(path, options);
-      if (!r.ok()) return Annotate(r.status(), where);
+      if (!r.ok()) return WithoutPath(r.status(), path, file);
       return r;
     }());
-    MSCRYPT_RETURN_IF_ERROR(Annotate(CheckWeightFileHeader(plain), where));
+    MSCRYPT_RETURN_IF_ERROR(Annotate(CheckWeightFileHeader(plain), file + ": "));
     for (int i : indexes) {
       MindIRParameter& p = impl->parameters[static_cast<size_t>(i)];
       const MindIRExternalData& e = *p.external;
       if (e.offset > plain.size() || e.length > plain.size() - e.offset) {
-        return Malformed("parameter '" + p.name + "': external data [" + std::to_string(e.offset) + ", +" +
-                         std::to_string(e.length) + ") lies outside " + where.substr(0, where.size() - 2) +
-                         ", which holds " + std::to_string(plain.size()) + " plaintext bytes");
+        return Malformed("parameter #" + std::to_string(i) + ": external data [" + std::to_string(e.offset) + ", +" +
+                         std::to_string(e.length) + ") lies outside its weight file, which holds " +
+                         std::to_string(plain.size()) + " plaintext bytes");
       }
       p.data = ByteView(plain.data() + e.offset, static_cast<size_t>(e.length));
       impl->parameter_bytes += e.length;

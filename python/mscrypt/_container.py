@@ -24,15 +24,23 @@ def decrypt(data: BytesLike, key: BytesLike, mode: str = "AES-GCM", *, threads: 
 
 
 def encrypt_file(src: PathLike, dst: PathLike, key: BytesLike, mode: str = "AES-GCM", *,
-                 threads: int = 0) -> None:
-    """Encrypt file ``src`` to ``dst`` with bounded memory; ``dst`` is replaced atomically."""
-    _mscrypt.encrypt_file(src, dst, key, mode, threads)
+                 threads: int = 0, in_place: bool = False) -> None:
+    """Encrypt file ``src`` to ``dst`` with bounded memory; ``dst`` is replaced atomically.
+
+    ``src`` must be a regular file (a FIFO or device is refused, never waited on). A symlink
+    ``dst`` is followed and its target replaced; a FIFO or device ``dst`` is refused; ``dst``
+    naming ``src`` is refused unless ``in_place=True``. A new ``dst`` gets ``0666 & ~umask``; an
+    existing one keeps its permissions."""
+    _mscrypt.encrypt_file(src, dst, key, mode, threads, in_place)
 
 
 def decrypt_file(src: PathLike, dst: PathLike, key: BytesLike, mode: str = "AES-GCM", *,
-                 threads: int = 0, legacy: bool = False) -> None:
-    """Decrypt file ``src`` to ``dst`` with bounded memory; on failure ``dst`` is untouched."""
-    _mscrypt.decrypt_file(src, dst, key, mode, threads, legacy)
+                 threads: int = 0, legacy: bool = False, in_place: bool = False) -> None:
+    """Decrypt file ``src`` to ``dst`` with bounded memory; on failure ``dst`` is untouched.
+
+    The same rules as :func:`encrypt_file`, except that a new ``dst`` is created ``0600``: it
+    holds plaintext."""
+    _mscrypt.decrypt_file(src, dst, key, mode, threads, legacy, in_place)
 
 
 def verify_file(path: PathLike, key: BytesLike, mode: str = "AES-GCM", *, threads: int = 0,

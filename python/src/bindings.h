@@ -41,7 +41,17 @@ class ReadOnlyBuffer {
 // PathFromPython accepts str or os.PathLike.
 std::string PathFromPython(const py::handle& path, const char* arg_name = "path");
 
-Options MakeOptions(int threads, bool legacy);
+// Strict scalar arguments: ArgumentTypeError naming the parameter and the expected type, never
+// the value (it may be a key or plaintext passed in the wrong position).
+int64_t IntFromPython(const py::handle& value, const char* arg_name);
+bool BoolFromPython(const py::handle& value, const char* arg_name);
+[[noreturn]] void ThrowArgumentTypeError(const std::string& message);
+[[noreturn]] void RaiseAs(const char* class_name, const Status& status);
+// TypeName: the type's name only, for messages.
+std::string TypeName(const py::handle& obj);
+
+// MakeOptions: threads (int >= 0) and legacy (bool) as container Options.
+Options MakeOptions(const py::handle& threads, const py::handle& legacy);
 
 // Registration hooks of the other binding files.
 void RegisterContainer(py::module_& m);

@@ -59,8 +59,8 @@ py::tuple TensorTuple(const CheckpointTensor& t, const py::array& base, std::vec
 //   (name, "map", [(type_name, canonical_type, shape, uint8 array), ...]).
 // `select`, if not None, is called with each name and entries for which it is false are skipped
 // before any array is made for them.
-py::tuple LoadCheckpoint(const py::handle& path, const py::handle& key, const py::handle& mode, bool crc_check,
-                         int threads, const py::object& select) {
+py::tuple LoadCheckpoint(const py::handle& path, const py::handle& key, const py::handle& mode, const py::handle& crc_check,
+                         const py::handle& threads, const py::object& select) {
   const std::string p = PathFromPython(path, "ckpt_file_name");
   std::optional<SecretBytes> k;
   Mode m = Mode::kAesGcm;
@@ -68,11 +68,11 @@ py::tuple LoadCheckpoint(const py::handle& path, const py::handle& key, const py
     k.emplace(KeyFromPython(key, "dec_key"));
     m = ModeFromPython(mode, "dec_mode");
   } else if (!py::isinstance<py::str>(mode)) {
-    throw py::type_error("dec_mode must be a str such as \"AES-GCM\"");
+    ThrowArgumentTypeError("dec_mode must be a str such as \"AES-GCM\", not " + TypeName(mode));
   }
   CheckpointReadOptions options;
-  options.container = MakeOptions(threads, false);
-  options.crc_check = crc_check;
+  options.container = MakeOptions(threads, py::bool_(false));
+  options.crc_check = BoolFromPython(crc_check, "crc_check");
 
   StatusOr<CheckpointFile> file = Status(StatusCode::kInternal, "unset");
   {
@@ -146,8 +146,8 @@ py::tuple LoadCheckpoint(const py::handle& path, const py::handle& key, const py
 }
 
 // SaveCheckpoint writes `entries`, a sequence of (name, tensor_type, dims, bytes-like data).
-void SaveCheckpoint(const py::handle& path, const py::sequence& entries, const py::handle& key, const py::handle& mode,
-                    bool crc_check, int threads, uint64_t slice_size) {
+void SaveCheckpoint(const py::handle& path, const py::handle& entries, const py::handle& key, const py::handle& mode,
+                    const py::handle& crc_check, const py::handle& threads, const py::handle& slice_size) {
   const std::string p = PathFromPython(path, "ckpt_file_name");
   std::optional<SecretBytes> k;
   Mode m = Mode::kAesGcm;
@@ -155,12 +155,14 @@ void SaveCheckpoint(const py::handle& path, const py::sequence& entries, const p
     k.emplace(KeyFromPython(key, "enc_key"));
     m = ModeFromPython(mode, "enc_mode");
   } else if (!py::isinstance<py::str>(mode)) {
-    throw py::type_error("enc_mode must be a str such as \"AES-GCM\"");
+    ThrowArgumentTypeError("enc_mode must be a str such as \"AES-GCM\", not " + TypeName(mode));
   }
   CheckpointWriteOptions options;
-  options.container = MakeOptions(threads, false);
-  options.crc_check = crc_check;
-  options.slice_size = slice_size;
+  options.container = MakeOptions(threads, py::bool_(false));
+  options.crc_check = BoolFromPython(crc_check, "crc_check");
+  const int64_t slice = IntFromPython(slice_size, "slice_size");
+  if (slice <= 0) RaiseAs("InvalidArgumentError", InvalidArgumentError("slice_size must be positive"));
+  options.slice_size = static_cast<uint64_t>(slice);
 
   struct Item {
     std::string name;
@@ -169,8 +171,9 @@ void SaveCheckpoint(const py::handle& path, const py::sequence& entries, const p
     std::unique_ptr<ReadOnlyBuffer> data;
   };
   std::vector<Item> items;
+  if (!py::isinstance<py::sequence>(entries)) ThrowArgumentTypeError("entries must be a sequence, not " + TypeName(entries));
   items.reserve(py::len(entries));
-  for (const py::handle& h : entries) {
+  for (const py::handle& h : py::reinterpret_borrow<py::sequence>(entries)) {
     auto t = h.cast<py::tuple>();
     if (t.size() != 4) throw py::value_error("internal: checkpoint entry must be (name, type, dims, data)");
     Item item;

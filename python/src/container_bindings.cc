@@ -16,11 +16,11 @@ py::bytes NewBytes(size_t size, uint8_t** data) {
   return py::reinterpret_steal<py::bytes>(obj);
 }
 
-py::bytes EncryptBytes(const py::handle& data, const py::handle& key, const py::handle& mode, int threads) {
+py::bytes EncryptBytes(const py::handle& data, const py::handle& key, const py::handle& mode, const py::handle& threads) {
   ReadOnlyBuffer in(data, "data");
   SecretBytes k = KeyFromPython(key);
   const Mode m = ModeFromPython(mode);
-  const Options options = MakeOptions(threads, false);
+  const Options options = MakeOptions(threads, py::bool_(false));
   StatusOr<uint64_t> size = EncryptedSize(m, in.view().size);
   if (!size.ok()) ThrowIfError(size.status());
   uint8_t* out = nullptr;
@@ -35,8 +35,8 @@ py::bytes EncryptBytes(const py::handle& data, const py::handle& key, const py::
   return result;
 }
 
-py::bytes DecryptBytes(const py::handle& data, const py::handle& key, const py::handle& mode, int threads,
-                       bool legacy) {
+py::bytes DecryptBytes(const py::handle& data, const py::handle& key, const py::handle& mode, const py::handle& threads,
+                       const py::handle& legacy) {
   ReadOnlyBuffer in(data, "data");
   SecretBytes k = KeyFromPython(key);
   const Mode m = ModeFromPython(mode);
@@ -60,12 +60,14 @@ py::bytes DecryptBytes(const py::handle& data, const py::handle& key, const py::
 }
 
 void FileToFile(bool encrypt, const py::handle& src, const py::handle& dst, const py::handle& key,
-                const py::handle& mode, int threads, bool legacy) {
+                const py::handle& mode, const py::handle& threads, const py::handle& legacy,
+                const py::handle& in_place) {
   const std::string s = PathFromPython(src, "src");
   const std::string d = PathFromPython(dst, "dst");
   SecretBytes k = KeyFromPython(key);
   const Mode m = ModeFromPython(mode);
-  const Options options = MakeOptions(threads, legacy);
+  Options options = MakeOptions(threads, legacy);
+  options.in_place = BoolFromPython(in_place, "in_place");
   Status status;
   {
     py::gil_scoped_release release;
@@ -104,16 +106,18 @@ void RegisterContainer(py::module_& m) {
   m.def("decrypt", &DecryptBytes, py::arg("data"), py::arg("key"), py::arg("mode") = "AES-GCM",
         py::arg("threads") = 0, py::arg("legacy") = false);
   m.def("encrypt_file", [](const py::handle& src, const py::handle& dst, const py::handle& key,
-                           const py::handle& mode, int threads) { FileToFile(true, src, dst, key, mode, threads, false); },
-        py::arg("src"), py::arg("dst"), py::arg("key"), py::arg("mode") = "AES-GCM", py::arg("threads") = 0);
-  m.def("decrypt_file", [](const py::handle& src, const py::handle& dst, const py::handle& key,
-                           const py::handle& mode, int threads, bool legacy) {
-          FileToFile(false, src, dst, key, mode, threads, legacy);
+                           const py::handle& mode, const py::handle& threads, const py::handle& in_place) {
+          FileToFile(true, src, dst, key, mode, threads, py::bool_(false), in_place);
         },
         py::arg("src"), py::arg("dst"), py::arg("key"), py::arg("mode") = "AES-GCM", py::arg("threads") = 0,
-        py::arg("legacy") = false);
-  m.def("verify_file", [](const py::handle& path, const py::handle& key, const py::handle& mode, int threads,
-                          bool legacy) {
+        py::arg("in_place") = false);
+  m.def("decrypt_file", [](const py::handle& src, const py::handle& dst, const py::handle& key,
+                           const py::handle& mode, const py::handle& threads, const py::handle& legacy,
+                           const py::handle& in_place) { FileToFile(false, src, dst, key, mode, threads, legacy, in_place); },
+        py::arg("src"), py::arg("dst"), py::arg("key"), py::arg("mode") = "AES-GCM", py::arg("threads") = 0,
+        py::arg("legacy") = false, py::arg("in_place") = false);
+  m.def("verify_file", [](const py::handle& path, const py::handle& key, const py::handle& mode, const py::handle& threads,
+                          const py::handle& legacy) {
           const std::string p = PathFromPython(path);
           SecretBytes k = KeyFromPython(key);
           const Mode md = ModeFromPython(mode);
@@ -132,20 +136,20 @@ void RegisterContainer(py::module_& m) {
           return *r;
         },
         py::arg("path"));
-  m.def("inspect_file", [](const py::handle& path, bool legacy) {
+  m.def("inspect_file", [](const py::handle& path, const py::handle& legacy) {
           const std::string p = PathFromPython(path);
           StatusOr<ContainerInfo> info = Status(StatusCode::kInternal, "unset");
           {
             py::gil_scoped_release release;
-            info = InspectFile(p, legacy ? Format::kLegacy : Format::kCurrent);
+            info = InspectFile(p, BoolFromPython(legacy, "legacy") ? Format::kLegacy : Format::kCurrent);
           }
           if (!info.ok()) ThrowIfError(info.status());
           return InfoToDict(*info);
         },
         py::arg("path"), py::arg("legacy") = false);
-  m.def("inspect_bytes", [](const py::handle& data, bool legacy) {
+  m.def("inspect_bytes", [](const py::handle& data, const py::handle& legacy) {
           ReadOnlyBuffer in(data, "data");
-          StatusOr<ContainerInfo> info = Inspect(in.view(), legacy ? Format::kLegacy : Format::kCurrent);
+          StatusOr<ContainerInfo> info = Inspect(in.view(), BoolFromPython(legacy, "legacy") ? Format::kLegacy : Format::kCurrent);
           if (!info.ok()) ThrowIfError(info.status());
           return InfoToDict(*info);
         },

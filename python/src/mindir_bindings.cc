@@ -98,7 +98,7 @@ py::list ParameterTuples(const Graph& graph) {
   return out;
 }
 
-Graph LoadFile(const py::handle& path, const py::handle& key, const py::handle& mode, int threads) {
+Graph LoadFile(const py::handle& path, const py::handle& key, const py::handle& mode, const py::handle& threads) {
   const std::string p = PathFromPython(path, "file_name");
   std::optional<SecretBytes> secret;
   MindIRLoadOptions options;
@@ -107,7 +107,7 @@ Graph LoadFile(const py::handle& path, const py::handle& key, const py::handle& 
     options.key = &*secret;
     options.mode = ModeFromPython(mode, "dec_mode");
   }
-  options.container = MakeOptions(threads, false);
+  options.container = MakeOptions(threads, py::bool_(false));
   StatusOr<Graph> g = Status(StatusCode::kInternal, "unset");
   {
     py::gil_scoped_release release;
@@ -119,10 +119,10 @@ Graph LoadFile(const py::handle& path, const py::handle& key, const py::handle& 
 
 // ParsePlaintext: ModelProto bytes (e.g. from a custom decrypt function). weights_dir / reader
 // resolve external weights: reader(path) -> bytes is called once per weight file.
-Graph ParsePlaintext(const py::handle& data, const py::object& weights_dir, const py::object& reader, int threads) {
+Graph ParsePlaintext(const py::handle& data, const py::object& weights_dir, const py::object& reader, const py::handle& threads) {
   ReadOnlyBuffer in(data, "model");
   MindIRLoadOptions options;
-  options.container = MakeOptions(threads, false);
+  options.container = MakeOptions(threads, py::bool_(false));
   if (!weights_dir.is_none()) options.weights_dir = PathFromPython(weights_dir, "weights_dir");
   PendingPythonError pending;
   if (!reader.is_none()) {
@@ -140,13 +140,18 @@ Graph ParsePlaintext(const py::handle& data, const py::object& weights_dir, cons
   return *g;
 }
 
-py::tuple Export(const Graph& graph, const py::handle& file_name, const py::handle& key, const py::handle& mode,
-                 const py::object& encrypt_func, int threads, int layout) {
+py::tuple Export(const py::handle& graph_arg, const py::handle& file_name, const py::handle& key, const py::handle& mode,
+                 const py::object& encrypt_func, const py::handle& threads, const py::handle& layout) {
+  if (!py::isinstance<Graph>(graph_arg)) ThrowArgumentTypeError("graph must be a MindIRGraph, not " + TypeName(graph_arg));
+  const Graph& graph = graph_arg.cast<const Graph&>();
   const std::string path = PathFromPython(file_name, "file_name");
   MindIRExportOptions options;
-  options.threads = MakeOptions(threads, false).threads;
-  if (layout < 0 || layout > 2) throw py::value_error("layout must be 0 (auto), 1 (embedded) or 2 (external)");
-  options.layout = static_cast<MindIRWeightLayout>(layout);
+  options.threads = MakeOptions(threads, py::bool_(false)).threads;
+  const int64_t layout_value = IntFromPython(layout, "layout");
+  if (layout_value < 0 || layout_value > 2) {
+    RaiseAs("InvalidArgumentError", InvalidArgumentError("layout must be 0 (auto), 1 (embedded) or 2 (external)"));
+  }
+  options.layout = static_cast<MindIRWeightLayout>(layout_value);
   std::optional<SecretBytes> secret;
   PendingPythonError pending;
   if (!encrypt_func.is_none()) {
@@ -185,11 +190,12 @@ void RegisterMindir(py::module_& m) {
       .def_property_readonly("outputs", [](const Graph& g) { return Specs(g.outputs()); })
       .def("parameters", &ParameterTuples)
       .def("serialize",
-           [](const Graph& g, bool inline_external) {
+           [](const Graph& g, const py::handle& inline_external) {
+             const bool inline_ = BoolFromPython(inline_external, "inline_external");
              StatusOr<PlaintextBuffer> b = Status(StatusCode::kInternal, "unset");
              {
                py::gil_scoped_release release;
-               b = g.SerializeModel(inline_external);
+               b = g.SerializeModel(inline_);
              }
              if (!b.ok()) ThrowIfError(b.status());
              return py::bytes(reinterpret_cast<const char*>(b->data()), b->size());

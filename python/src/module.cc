@@ -2,6 +2,8 @@
 // The public facade is python/mscrypt/__init__.py; exception classes live in mscrypt/_errors.py.
 #include <pybind11/pybind11.h>
 
+#include <cstring>
+
 #include "bindings.h"
 
 namespace mscrypt::python {
@@ -30,6 +32,8 @@ const char* ExceptionClassName(StatusCode code) {
 
 }  // namespace
 
+std::string TypeName(const py::handle& obj) { return std::string(Py_TYPE(obj.ptr())->tp_name); }
+
 // RaiseAs raises the mscrypt._errors class `class_name` for `status`, with its code and, when
 // the error concerns one block, its position.
 [[noreturn]] void RaiseAs(const char* class_name, const Status& status) {
@@ -38,6 +42,13 @@ const char* ExceptionClassName(StatusCode code) {
   py::object exc = cls(py::str(status.Describe()));
   exc.attr("code") = static_cast<int>(status.code());
   exc.attr("hints") = status.hints();
+  if (status.code() == StatusCode::kIoError) {  // FileError is an OSError: errno and filename too
+    if (status.os_error() != 0) {
+      exc.attr("errno") = status.os_error();
+      exc.attr("strerror") = py::str(std::strerror(status.os_error()));
+    }
+    if (!status.path().empty()) exc.attr("filename") = py::str(status.path());
+  }
   if (status.block_index() >= 0) {
     exc.attr("block_index") = status.block_index();
     exc.attr("byte_offset") = status.byte_offset();
@@ -52,12 +63,12 @@ void ThrowIfError(const Status& status) {
 
 ReadOnlyBuffer::ReadOnlyBuffer(const py::handle& obj, const char* arg_name) {
   if (PyUnicode_Check(obj.ptr())) {
-    throw py::type_error(std::string(arg_name) + " must be bytes-like (bytes, bytearray, memoryview), not str");
+    ThrowArgumentTypeError(std::string(arg_name) + " must be bytes-like (bytes, bytearray, memoryview), not str");
   }
   if (PyObject_GetBuffer(obj.ptr(), &view_, PyBUF_C_CONTIGUOUS) != 0) {
     PyErr_Clear();
-    throw py::type_error(std::string(arg_name) + " must be a C-contiguous bytes-like object, not " +
-                         std::string(py::str(py::type::handle_of(obj).attr("__name__"))));
+    ThrowArgumentTypeError(std::string(arg_name) + " must be a C-contiguous bytes-like object, not " +
+                           (PyObject_CheckBuffer(obj.ptr()) ? "a non-contiguous " : "") + TypeName(obj));
   }
 }
 
@@ -94,17 +105,46 @@ std::string PathFromPython(const py::handle& path, const char* arg_name) {
   try {
     p = fspath(path);
   } catch (py::error_already_set&) {
-    throw py::type_error(std::string(arg_name) + " must be a str or os.PathLike");
+    ThrowArgumentTypeError(std::string(arg_name) + " must be a str or os.PathLike, not " + TypeName(path));
   }
-  if (!py::isinstance<py::str>(p)) throw py::type_error(std::string(arg_name) + " must be a str path");
-  return p.cast<std::string>();
+  if (!py::isinstance<py::str>(p)) ThrowArgumentTypeError(std::string(arg_name) + " must be a str path, not " + TypeName(p));
+  std::string out;
+  try {
+    out = p.cast<std::string>();
+  } catch (const py::cast_error&) {
+    RaiseAs("InvalidArgumentError", InvalidArgumentError(std::string(arg_name) + " is not encodable as a file name"));
+  }
+  if (out.find('\0') != std::string::npos) {
+    RaiseAs("InvalidArgumentError", InvalidArgumentError(std::string(arg_name) + " contains a NUL character"));
+  }
+  if (out.empty()) RaiseAs("InvalidArgumentError", InvalidArgumentError(std::string(arg_name) + " is empty"));
+  return out;
 }
 
-Options MakeOptions(int threads, bool legacy) {
-  if (threads < 0) throw py::value_error("threads must be 0 (all cores) or positive");
+int64_t IntFromPython(const py::handle& value, const char* arg_name) {
+  // bool is an int subclass in Python; a flag passed where a count belongs is refused.
+  if (!PyLong_Check(value.ptr()) || PyBool_Check(value.ptr())) {
+    ThrowArgumentTypeError(std::string(arg_name) + " must be an int, not " + TypeName(value));
+  }
+  int overflow = 0;
+  const long long v = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
+  if (overflow != 0) RaiseAs("InvalidArgumentError", InvalidArgumentError(std::string(arg_name) + " is out of range"));
+  return static_cast<int64_t>(v);
+}
+
+bool BoolFromPython(const py::handle& value, const char* arg_name) {
+  if (!PyBool_Check(value.ptr())) ThrowArgumentTypeError(std::string(arg_name) + " must be a bool, not " + TypeName(value));
+  return value.ptr() == Py_True;
+}
+
+Options MakeOptions(const py::handle& threads, const py::handle& legacy) {
+  const int64_t n = IntFromPython(threads, "threads");
+  if (n < 0 || n > 1 << 20) {
+    RaiseAs("InvalidArgumentError", InvalidArgumentError("threads must be 0 (all cores) or a positive count"));
+  }
   Options o;
-  o.threads = threads;
-  o.format = legacy ? Format::kLegacy : Format::kCurrent;
+  o.threads = static_cast<int>(n);
+  o.format = BoolFromPython(legacy, "legacy") ? Format::kLegacy : Format::kCurrent;
   return o;
 }
 

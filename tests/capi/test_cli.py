@@ -607,7 +607,7 @@ class CliTest(unittest.TestCase):
         os.remove(huge)
         # The external graph without its weight directory.
         graph = self.golden_copy("ext_plain/net_graph.mindir")
-        self.assert_failure(self.run_cli("mindir-info", graph), contains="net_variables")
+        self.assert_failure(self.run_cli("mindir-info", graph), contains="the weight file of parameter #0")
 
     # ---- Usage errors: exit 2 ----
 

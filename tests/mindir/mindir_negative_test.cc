@@ -1,6 +1,7 @@
 // Failures that must be clear errors, never crashes: corrupt graphs (truncated, random bytes,
 // random bytes that decrypt fine), inconsistent parameters, broken external weight files, and
 // models at protobuf's 2 GiB limit.
+#include <cerrno>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -161,15 +162,24 @@ TEST(MindIRNegative, ExternalDataOutOfBoundsOrEscaping) {
       {"escaping location", [](Ext* e) { e->set_location("../net_variables/data_0"); }, StatusCode::kMalformed, ".."},
       {"empty location", [](Ext* e) { e->set_location(""); }, StatusCode::kMalformed, "empty"},
       {"missing data file", [](Ext* e) { e->set_location("net_variables/data_7"); }, StatusCode::kIoError,
-       "net_variables/data_7"},
+       "the weight file of parameter #0"},
+      {"location with a newline", [](Ext* e) { e->set_location("net_variables/data_7\nmscrypt: error: x"); },
+       StatusCode::kIoError, "the weight file of parameter #0"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.what);
     TempDir dir;
     const std::string path = ExternalModel(dir, c.edit);
     Graph g;
-    EXPECT_TRUE(StatusIs(Serialization::Load(path, kMindIR, &g), c.code, c.needle));
+    const Status s = Serialization::Load(path, kMindIR, &g);
+    EXPECT_TRUE(StatusIs(s, c.code, c.needle));
     EXPECT_TRUE(g.empty());
+    // Locations and parameter names are model plaintext: never in a message.
+    for (const char* plaintext : {"data_7", "passwd", "../net", "dense", "TinyNet"}) {
+      if (std::string(c.needle).find(plaintext) == std::string::npos) {
+        EXPECT_EQ(s.Describe().find(plaintext), std::string::npos) << plaintext << " in: " << s.Describe();
+      }
+    }
   }
 }
 
@@ -206,8 +216,10 @@ TEST(MindIRNegative, EncryptedWeightFileProblems) {
     setup(dir);
     ::unlink((dir / "net_variables/data_0").c_str());
     Graph g;
-    EXPECT_TRUE(StatusIs(Serialization::Load(dir / "net_graph.mindir", kMindIR, &g, key), StatusCode::kIoError,
-                         "weight file 'net_variables/data_0'"));
+    const Status s = Serialization::Load(dir / "net_graph.mindir", kMindIR, &g, key);
+    EXPECT_TRUE(StatusIs(s, StatusCode::kIoError, "the weight file of parameter #0"));
+    EXPECT_EQ(s.message().find("net_variables"), std::string::npos) << s.message();
+    EXPECT_EQ(s.os_error(), ENOENT);
   }
   {
     TempDir dir;

@@ -10,11 +10,6 @@
 
 namespace mscrypt::mindir_test {
 
-::testing::AssertionResult IsOk(const Status& s) {
-  if (s.ok()) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << s.ToString();
-}
-
 ::testing::AssertionResult StatusIs(const Status& s, StatusCode code, const std::string& needle) {
   if (s.code() != code) {
     return ::testing::AssertionFailure() << "expected " << StatusCodeName(code) << ", got " << s.ToString();

@@ -17,9 +17,6 @@
 
 namespace mscrypt::mindir_test {
 
-::testing::AssertionResult IsOk(const Status& s);
-template <typename T>
-::testing::AssertionResult IsOk(const StatusOr<T>& s) { return IsOk(s.status()); }
 // StatusIs: code matches and, if `needle` is non-empty, the message contains it.
 ::testing::AssertionResult StatusIs(const Status& s, StatusCode code, const std::string& needle = "");
 template <typename T>
@@ -28,8 +25,7 @@ template <typename T>
   return StatusIs(s.status(), code, needle);
 }
 
-#define EXPECT_OK(expr) EXPECT_TRUE(::mscrypt::mindir_test::IsOk(expr))
-#define ASSERT_OK(expr) ASSERT_TRUE(::mscrypt::mindir_test::IsOk(expr))
+// EXPECT_OK / ASSERT_OK come from test_util.h.
 
 std::string Golden(const std::string& name);  // path inside tests/golden/mindspore
 // Shared helpers of every C++ suite (tests/cc/test_util.h).

@@ -51,7 +51,7 @@ Status CheckMagic(uint32_t magic, Mode mode, Format format, uint64_t index, uint
           " block in a legacy (MindSpore 1.3-1.6) read; read it with the current format";
   } else {
     msg = std::string("the data is encrypted with ") + ModeName(*found) + ", not " + ModeName(mode);
-    hints = kHintOtherMode | (looks_legacy ? kHintLegacyFormat : 0);
+    hints = kHintOtherMode | (looks_legacy ? static_cast<uint32_t>(kHintLegacyFormat) : 0u);
   }
   if (index == 0) return Status(StatusCode::kWrongMode, msg).WithHint(hints);
   return Malformed(index, offset, "mixed modes in one container: " + msg);
