@@ -6,6 +6,7 @@
 // Exit status: 0 success; 1 failure (one "mscrypt: error: ..." line on stderr saying what to
 // check); 2 usage error. Key bytes and key hex never appear in any output: messages name flags,
 // positions and lengths only, and key buffers are wiped after use.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,12 +47,31 @@ struct CliError {
 }
 
 [[noreturn]] void Failure(const std::string& message) { throw CliError{kExitFailure, message}; }
+// BadValue: a malformed option value (bad hex): a usage error, exit 2.
+[[noreturn]] void BadValue(const std::string& message) { throw CliError{kExitUsage, message}; }
 
 // From the library's mode table (defined with the help texts below).
 std::string ModeList(const char* first_suffix = "");
 std::string KeySizesText();
 
-void Warn(const std::string& message) { std::fprintf(stderr, "mscrypt: warning: %s\n", message.c_str()); }
+// OneLine: `text` with control characters (and the backslash that introduces the escape) shown
+// as \xNN, so a path, a name or any other text can never start a second "mscrypt: error:" line,
+// break "one line per entry", or move the terminal's cursor. UTF-8 passes as is.
+std::string OneLine(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7F || c == '\\') {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+void Warn(const std::string& message) { std::fprintf(stderr, "mscrypt: warning: %s\n", OneLine(message).c_str()); }
 
 
 // SecretBuf: fixed-capacity bytes (never reallocated, so no unwiped copies) wiped on destruction.
@@ -168,20 +188,20 @@ int HexDigit(char c) {
 void ParseHexKey(const char* hex, const std::string& source, SecretBuf* out, bool* has_upper) {
   const size_t len = std::strlen(hex);
   *has_upper = false;
-  if (len == 0) Failure("the hex key from " + source + " is empty; give the key as hex digits (two per byte)");
+  if (len == 0) BadValue("the hex key from " + source + " is empty; give the key as hex digits (two per byte)");
   if (len % 2 != 0) {
-    Failure("the hex key from " + source + " has an odd number of digits (" + std::to_string(len) +
+    BadValue("the hex key from " + source + " has an odd number of digits (" + std::to_string(len) +
             "); every byte needs two hex digits");
   }
   for (size_t i = 0; i < len; ++i) {
     if (HexDigit(hex[i]) < 0) {
-      Failure("the hex key from " + source + " has a character that is not a hex digit at position " +
+      BadValue("the hex key from " + source + " has a character that is not a hex digit at position " +
               std::to_string(i + 1) + "; only 0-9, a-f and A-F are allowed");
     }
     if (hex[i] >= 'A' && hex[i] <= 'F') *has_upper = true;
   }
   if (len / 2 > out->capacity()) {
-    Failure("the hex key from " + source + " is " + std::to_string(len / 2) + " bytes; at most " +
+    BadValue("the hex key from " + source + " is " + std::to_string(len / 2) + " bytes; at most " +
             std::to_string(out->capacity()) + " are allowed");
   }
   for (size_t i = 0; i < len / 2; ++i) {
@@ -213,19 +233,42 @@ KeyPtr KeyFromHex(char* hex, const std::string& source) {
   return MakeKey(bytes);
 }
 
+// KeySourceName: how messages name a key option's value. A value that looks like a hex key (a
+// key typed after --key-file or --key-env by mistake) is never echoed.
+std::string KeySourceName(const char* flag, const std::string& value) {
+  bool hex = value.size() >= 16;
+  for (char c : value) hex = hex && HexDigit(c) >= 0;
+  if (hex) return std::string(flag) + " (its value is not shown: it looks like a hex key; give that with --key-hex)";
+  return std::string(flag) + " " + Quote(value);
+}
+
 KeyPtr KeyFromFile(const std::string& path) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    Failure("cannot open the key file " + Quote(path) + ": " + std::strerror(errno) + "; check --key-file");
+  const std::string source = KeySourceName("--key-file", path);
+  // Non-blocking open: a FIFO must not make the command wait forever for a writer.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) Failure("cannot open the key file of " + source + ": " + std::strerror(errno));
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    Failure("the key file of " + source + " is not a regular file; it must hold the raw key bytes");
   }
   SecretBuf bytes(mscrypt_max_key_bytes() + 1);
-  const size_t n = std::fread(bytes.data(), 1, bytes.capacity(), f);
-  const bool err = std::ferror(f) != 0;
-  std::fclose(f);
-  if (err) Failure("cannot read the key file " + Quote(path) + "; check --key-file");
-  if (n == 0) Failure("the key file " + Quote(path) + " is empty; it must hold the raw key bytes");
+  size_t n = 0;
+  bool err = false;
+  while (n < bytes.capacity()) {
+    const ssize_t r = ::read(fd, bytes.data() + n, bytes.capacity() - n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      err = r < 0;
+      break;
+    }
+    n += static_cast<size_t>(r);
+  }
+  ::close(fd);
+  if (err) Failure("cannot read the key file of " + source);
+  if (n == 0) Failure("the key file of " + source + " is empty; it must hold the raw key bytes");
   if (n > mscrypt_max_key_bytes()) {
-    Failure("the key file " + Quote(path) + " is longer than " + std::to_string(mscrypt_max_key_bytes()) +
+    Failure("the key file of " + source + " is longer than " + std::to_string(mscrypt_max_key_bytes()) +
             " bytes; it must hold only the raw key bytes (" + KeySizesText() + ")");
   }
   bytes.set_size(n);
@@ -394,9 +437,9 @@ Keyed ParseKeyed(Args& args, const std::string& command, bool allow_legacy, bool
     k.key = KeyFromFile(file);
   } else {
     const char* value = std::getenv(env);
-    if (value == nullptr) Failure("the environment variable " + std::string(env) + " (--key-env) is not set");
+    if (value == nullptr) Failure("the environment variable of " + KeySourceName("--key-env", env) + " is not set");
     std::string copy(value);  // our own copy, wiped below; the environment itself is not modified
-    k.key = KeyFromHex(&copy[0], "--key-env " + std::string(env));
+    k.key = KeyFromHex(&copy[0], KeySourceName("--key-env", env));
     mscrypt_wipe(&copy[0], copy.size());
   }
   Check(mscrypt_key_check(k.key.get(), k.mode), std::string("the key cannot be used with ") + mscrypt_mode_name(k.mode));
@@ -613,9 +656,34 @@ int CmdVerify(Args& args) {
   return kExitOk;
 }
 
+// Utf8Length: the length of the valid UTF-8 sequence at s[i], or 0.
+size_t Utf8Length(const std::string& s, size_t i) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  const size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  if (n == 0 || i + n > s.size() || (n == 2 && c < 0xC2)) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return 0;
+  }
+  return n;
+}
+
+// JsonString: `s` as a JSON string. JSON text must be UTF-8: a byte that is not part of a valid
+// UTF-8 sequence (model strings are raw bytes) becomes U+FFFD.
 std::string JsonString(const std::string& s) {
   std::string out = "\"";
-  for (unsigned char c : s) {
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const size_t n = Utf8Length(s, i);
+    if (n == 0) {
+      out += "\\ufffd";
+      ++i;
+      continue;
+    }
+    if (n > 1) {
+      out.append(s, i, n);
+      i += n;
+      continue;
+    }
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -623,7 +691,7 @@ std::string JsonString(const std::string& s) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (c < 0x20) {
+        if (c < 0x20 || c == 0x7F) {
           char buf[8];
           std::snprintf(buf, sizeof(buf), "\\u%04x", c);
           out += buf;
@@ -631,6 +699,7 @@ std::string JsonString(const std::string& s) {
           out += static_cast<char>(c);
         }
     }
+    ++i;
   }
   return out + "\"";
 }
@@ -700,22 +769,8 @@ int CmdInspect(Args& args) {
 
 // ---- Model files: ckpt-list, mindir-info ---------------------------------------------------------
 
-// TextName: a name for a text line: control characters (a newline would break "one line per
-// entry") are shown as \xNN; everything else, UTF-8 included, as is.
-std::string TextName(const char* p, size_t n) {
-  std::string out;
-  for (size_t i = 0; i < n; ++i) {
-    const unsigned char c = static_cast<unsigned char>(p[i]);
-    if (c < 0x20 || c == 0x7f || c == '\\') {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
+// TextName: a name for a text line, shown like message text (OneLine).
+std::string TextName(const char* p, size_t n) { return OneLine(std::string(p, n)); }
 
 // ShapeText: "[2, 3]", "[]" for a scalar; also valid JSON.
 std::string ShapeText(const int64_t* dims, size_t n) {
@@ -982,7 +1037,7 @@ int CmdConvert(Args& args) {
   }
   const std::string in = model;
   const std::string out = ConvertOutputPath(output);
-  if (out != output) std::fprintf(stderr, "mscrypt: note: writing %s (OUT had no extension)\n", out.c_str());
+  if (out != output) std::fprintf(stderr, "mscrypt: note: writing %s (OUT had no extension)\n", OneLine(out).c_str());
   const std::string what = "cannot convert " + Quote(in);
 
   if (dkey && encryption) {
@@ -1188,7 +1243,7 @@ int main(int argc, char** argv) {
     if (first[0] == '-') Usage("unknown option before the command", "");
     Usage("unknown command; use encrypt, decrypt, verify, inspect, convert, ckpt-list or mindir-info", "");
   } catch (const CliError& e) {
-    std::fprintf(stderr, "mscrypt: error: %s\n", e.message.c_str());
+    std::fprintf(stderr, "mscrypt: error: %s\n", OneLine(e.message).c_str());
     return e.exit_code;
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "mscrypt: error: out of memory\n");

@@ -1,6 +1,7 @@
 #include "mscrypt/status.h"
 
 #include <cstdio>
+#include <algorithm>
 #include <cstdlib>
 
 namespace mscrypt {
@@ -45,12 +46,56 @@ const char* HintText(StatusHint hint) {
   return "";
 }
 
+namespace {
+
+// Utf8Length: length of the valid UTF-8 sequence starting at s[i], or 0.
+size_t Utf8Length(const std::string& s, size_t i) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return 0;
+  }
+  if (n == 2 && c < 0xC2) return 0;  // overlong
+  return n;
+}
+
+// OneLine: `text` as one bounded line of valid UTF-8. Control characters and invalid bytes (a
+// path may hold any) become \xNN, so a message can never print a second log line or garble a
+// terminal; past kMaxDescription bytes it is cut.
+constexpr size_t kMaxDescription = 2048;
+std::string OneLine(const std::string& text) {
+  std::string out;
+  out.reserve(std::min(text.size(), kMaxDescription) + 16);
+  for (size_t i = 0; i < text.size();) {
+    if (out.size() >= kMaxDescription) {
+      out += "... (" + std::to_string(text.size() - i) + " more bytes)";
+      break;
+    }
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    const size_t n = Utf8Length(text, i);
+    if (n == 0 || c < 0x20 || c == 0x7F) {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+      ++i;
+      continue;
+    }
+    out.append(text, i, n);
+    i += n;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string Status::Describe() const {
   std::string out = message_;
   for (uint32_t bit = 1; bit != 0 && bit <= kAllHints; bit <<= 1) {
     if ((hints_ & bit) != 0) out += std::string("; ") + HintText(static_cast<StatusHint>(bit));
   }
-  return out;
+  return OneLine(out);
 }
 
 std::string Status::ToString() const {

@@ -18,6 +18,7 @@ the file or the encrypting writer: the checkpoint is never assembled in memory.
 
 from __future__ import annotations
 
+import errno
 import os
 import warnings
 from collections import OrderedDict
@@ -26,7 +27,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from . import _mscrypt
-from ._errors import InvalidArgumentError, MalformedError, key_advice
+from ._errors import ArgumentTypeError, InvalidArgumentError, MalformedError, checked_path, file_error, key_advice
 
 PathLike = Union[str, "os.PathLike[str]"]
 BytesLike = Union[bytes, bytearray, memoryview]
@@ -99,15 +100,10 @@ class CheckpointTensor:
 
 
 def _checkpoint_path(ckpt_file_name: Any) -> str:
-    try:
-        path = os.fspath(ckpt_file_name)
-    except TypeError:
-        raise TypeError(f"ckpt_file_name must be a str or os.PathLike, not {type(ckpt_file_name).__name__}") from None
-    if not isinstance(path, str):
-        raise TypeError("ckpt_file_name must be a str path")
+    path = checked_path(ckpt_file_name, "ckpt_file_name")
     path = os.path.realpath(path)
     if os.path.isdir(path):
-        raise IsADirectoryError(f"ckpt_file_name {path!r} is a directory, it must be a file name")
+        raise file_error(f"ckpt_file_name {path!r} is a directory, it must be a file name", errno.EISDIR, path)
     # MindSpore appends the suffix when the name does not end with "ckpt" (no dot checked).
     if not path.endswith("ckpt"):
         path += ".ckpt"
@@ -138,7 +134,7 @@ def _array_entry(name: str, arr: np.ndarray, tensor_type: Optional[str] = None) 
             return _string_entry(name, str(arr))
         tensor_type = _NUMPY_TO_TENSOR_TYPE.get(arr.dtype.name)
         if tensor_type is None:
-            raise TypeError(f"parameter {name!r}: numpy dtype {arr.dtype} has no MindSpore checkpoint type "
+            raise ArgumentTypeError(f"parameter {name!r}: numpy dtype {arr.dtype} has no MindSpore checkpoint type "
                             f"(supported: {', '.join(sorted(_NUMPY_TO_TENSOR_TYPE))}, str)")
     if arr.dtype.byteorder == ">":
         arr = arr.astype(arr.dtype.newbyteorder("<"))
@@ -165,7 +161,7 @@ def _to_entry(name: str, value: Any) -> Tuple[str, str, List[int], Any]:
         return _array_entry(name, np.asarray(value.asnumpy()))
     if hasattr(value, "__array__"):
         return _array_entry(name, np.asarray(value))
-    raise TypeError(f"parameter {name!r}: cannot save a value of type {type(value).__name__} "
+    raise ArgumentTypeError(f"parameter {name!r}: cannot save a value of type {type(value).__name__} "
                     "(use a numpy array, a Python scalar or list, a str, or an object with asnumpy()/__array__)")
 
 
@@ -175,17 +171,17 @@ def _collect(save_obj: Any, choice_func: Optional[Callable[[str], bool]]) -> "Or
         pairs = list(save_obj.items())
         for key, _ in pairs:
             if not isinstance(key, str):
-                raise TypeError(f"save_obj keys must be str, got {type(key).__name__}")
+                raise ArgumentTypeError(f"save_obj keys must be str, got {type(key).__name__}")
     elif isinstance(save_obj, (list, tuple)):
         pairs = []
         for item in save_obj:
             if not (isinstance(item, Mapping) and "name" in item and "data" in item):
-                raise TypeError("when save_obj is a list, every item must be a dict with keys 'name' and 'data'")
+                raise ArgumentTypeError("when save_obj is a list, every item must be a dict with keys 'name' and 'data'")
             if not isinstance(item["name"], str):
-                raise TypeError(f"parameter names must be str, got {type(item['name']).__name__}")
+                raise ArgumentTypeError(f"parameter names must be str, got {type(item['name']).__name__}")
             pairs.append((item["name"], item["data"]))
     else:
-        raise TypeError(f"save_obj must be a dict or a list of {{'name':..., 'data':...}} dicts, "
+        raise ArgumentTypeError(f"save_obj must be a dict or a list of {{'name':..., 'data':...}} dicts, "
                         f"not {type(save_obj).__name__}")
     for name, value in pairs:
         if choice_func is not None and not choice_func(name):
@@ -215,15 +211,15 @@ def save_checkpoint(save_obj: Any, ckpt_file_name: PathLike, enc_key: Optional[B
     tensors (MindSpore's ``async_save`` writes them) load with their real shape.
     """
     if not isinstance(crc_check, bool):
-        raise TypeError("crc_check must be a bool")
+        raise ArgumentTypeError("crc_check must be a bool")
     path = _checkpoint_path(ckpt_file_name)
     items = _collect(save_obj, choice_func)
     if append_dict is not None:
         if not isinstance(append_dict, Mapping):
-            raise TypeError(f"append_dict must be a dict, not {type(append_dict).__name__}")
+            raise ArgumentTypeError(f"append_dict must be a dict, not {type(append_dict).__name__}")
         for key, value in append_dict.items():
             if not isinstance(key, str):
-                raise TypeError(f"append_dict keys must be str, got {type(key).__name__}")
+                raise ArgumentTypeError(f"append_dict keys must be str, got {type(key).__name__}")
             items[key] = value
     entries = [_to_entry(name, value) for name, value in items.items()]
     # MindSpore's synchronous save writes no message for a 0-byte tensor (its chunk loop never
@@ -251,12 +247,12 @@ def _check_prefix(prefix: Any, arg: str) -> Optional[Tuple[str, ...]]:
     if isinstance(prefix, str):
         prefix = (prefix,)
     if not isinstance(prefix, (list, tuple)):
-        raise TypeError(f"{arg} must be a str or a list/tuple of str, not {type(prefix).__name__}")
+        raise ArgumentTypeError(f"{arg} must be a str or a list/tuple of str, not {type(prefix).__name__}")
     if not prefix:
         raise InvalidArgumentError(f"{arg} must not be an empty list or tuple")
     for index, p in enumerate(prefix):
         if not isinstance(p, str):
-            raise TypeError(f"{arg}[{index}] must be a str, not {type(p).__name__}")
+            raise ArgumentTypeError(f"{arg}[{index}] must be a str, not {type(p).__name__}")
         if p == "":
             raise InvalidArgumentError(f"{arg} must not contain ''")
     return tuple(prefix)
@@ -278,16 +274,18 @@ def _selector(specify: Optional[Tuple[str, ...]], filt: Optional[Tuple[str, ...]
     return select
 
 
-def _tensor_value(name: str, part: Tuple[str, str, Tuple[int, ...], np.ndarray]) -> Union[np.ndarray, str]:
+def _tensor_value(index: int, part: Tuple[str, str, Tuple[int, ...], np.ndarray]) -> Union[np.ndarray, str]:
     type_name, canonical, shape, raw = part
     if canonical == "str":
         n = raw.size // 4
         if n == 0:
             return ""
-        try:
-            return str(raw.view(f"<U{n}")[0])  # numpy drops trailing NULs, as MindSpore's loader does
-        except (ValueError, UnicodeError) as e:
-            raise MalformedError(f"parameter {name!r}: string is not valid UTF-32") from e
+        units = raw.view("<u4")
+        # Code points past U+10FFFF and surrogates are not characters: numpy would raise a
+        # SystemError or build an invalid str from them. (Named by index: the name is plaintext.)
+        if bool(((units > 0x10FFFF) | ((units >= 0xD800) & (units <= 0xDFFF))).any()):
+            raise MalformedError(f"parameter #{index}: the str tensor holds a value that is not a Unicode code point")
+        return str(raw.view(f"<U{n}")[0])  # numpy drops trailing NULs, as MindSpore's loader does
     dtype = _bfloat16() if canonical == "BFloat16" else _TENSOR_TYPE_TO_NUMPY[canonical]
     return raw.view(dtype).reshape(shape)
 
@@ -314,11 +312,11 @@ def load_checkpoint(ckpt_file_name: PathLike, dec_key: Optional[BytesLike] = Non
     MindSpore, an empty result raises ``ValueError`` (:class:`InvalidArgumentError`).
     """
     if not isinstance(crc_check, bool):
-        raise TypeError("crc_check must be a bool")
+        raise ArgumentTypeError("crc_check must be a bool")
     specify = _check_prefix(specify_prefix, "specify_prefix")
     filt = _check_prefix(filter_prefix, "filter_prefix")
     if choice_func is not None and not callable(choice_func):
-        raise TypeError("choice_func must be callable")
+        raise ArgumentTypeError("choice_func must be callable")
     with key_advice("dec_key"):
         entries, has_crc = _mscrypt.checkpoint_load(ckpt_file_name, dec_key, dec_mode, crc_check, threads,
                                                     _selector(specify, filt, choice_func))
@@ -326,11 +324,11 @@ def load_checkpoint(ckpt_file_name: PathLike, dec_key: Optional[BytesLike] = Non
         warnings.warn(f"checkpoint {os.fspath(ckpt_file_name)!r} has no crc_num trailer; nothing to verify",
                       UserWarning, stacklevel=2)
     result: Dict[str, Any] = {}
-    for name, kind, payload in entries:
+    for index, (name, kind, payload) in enumerate(entries):
         if kind == "tensor":
-            result[name] = _tensor_value(name, payload)
+            result[name] = _tensor_value(index, payload)
         else:
-            result[name] = [_tensor_value(name, part) for part in payload]
+            result[name] = [_tensor_value(index, part) for part in payload]
     if not result:
         raise InvalidArgumentError(
             "the loaded parameter dict is empty after filter or specify: the checkpoint has no (matching) "

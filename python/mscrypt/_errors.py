@@ -61,12 +61,16 @@ class AuthenticationError(FormatError):
 InvalidTag = AuthenticationError
 
 
-class UnsupportedError(Error):
-    """A feature the linked OpenSSL or this build lacks (for example SM4)."""
+class UnsupportedError(Error, ValueError):
+    """Content or a mode this build cannot handle: a tensor type mscrypt does not know, a model of
+    2 GiB or more, a cipher the linked OpenSSL lacks (SM4). A :class:`ValueError`, like every
+    problem with a file's contents."""
 
 
 class FileError(Error, OSError):
-    """Opening, reading, writing or renaming a file failed."""
+    """Opening, reading, writing or renaming a file failed, or a path names something mscrypt
+    does not read or replace (a FIFO, a device, a directory). Like :class:`OSError` it carries
+    ``errno``, ``strerror`` and ``filename`` (``errno`` is None when no system call failed)."""
 
 
 class OutOfMemoryError(Error, MemoryError):
@@ -98,3 +102,31 @@ class _KeyAdvice:
 def key_advice(argument: str) -> _KeyAdvice:
     """``with key_advice("dec_key"): ...`` adds "pass the key (dec_key)" to KeyRequiredError."""
     return _KeyAdvice(argument)
+
+
+def file_error(message: str, errno_value: int, filename: str) -> FileError:
+    """A FileError with errno, strerror and filename set, as the native core raises them."""
+    import os as _os
+
+    err = FileError(message)
+    err.errno, err.strerror, err.filename = errno_value, _os.strerror(errno_value), filename
+    return err
+
+
+def checked_path(value, arg: str) -> str:
+    """``os.fspath(value)`` as a str, with mscrypt's own errors: ArgumentTypeError for a wrong type,
+    InvalidArgumentError for an empty path or one with a NUL character (which ``open`` would
+    otherwise cut short). The value itself is never put in the message."""
+    import os as _os
+
+    try:
+        path = _os.fspath(value)
+    except TypeError:
+        raise ArgumentTypeError(f"{arg} must be a str or os.PathLike, not {type(value).__name__}") from None
+    if not isinstance(path, str):
+        raise ArgumentTypeError(f"{arg} must be a str path, not {type(path).__name__}")
+    if not path:
+        raise InvalidArgumentError(f"{arg} is empty")
+    if "\0" in path:
+        raise InvalidArgumentError(f"{arg} contains a NUL character")
+    return path

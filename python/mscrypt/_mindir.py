@@ -29,7 +29,7 @@ from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Union
 import numpy as np
 
 from . import _mscrypt
-from ._errors import ArgumentTypeError, KeyRequiredError, key_advice
+from ._errors import ArgumentTypeError, KeyRequiredError, checked_path, key_advice
 
 BytesLike = Union[bytes, bytearray, memoryview]
 PathLike = Union[str, "os.PathLike[str]"]
@@ -148,13 +148,7 @@ class MindIR:
 
 
 def _path(file_name: Any, arg: str) -> str:
-    try:
-        path = os.fspath(file_name)
-    except TypeError:
-        raise TypeError(f"{arg} must be a str or os.PathLike, not {type(file_name).__name__}") from None
-    if not isinstance(path, str):
-        raise TypeError(f"{arg} must be a str path")
-    return path
+    return checked_path(file_name, arg)
 
 
 def _key_bytes(key: Any, arg: str) -> bytes:
@@ -190,7 +184,7 @@ def load_mindir(file_name: PathLike, dec_key: Optional[BytesLike] = None,
         decrypt_func = dec_mode
         plaintext = decrypt_func(real, key)
         if isinstance(plaintext, str) or not isinstance(plaintext, (bytes, bytearray, memoryview)):
-            raise TypeError(f"the decrypt function must return bytes, not {type(plaintext).__name__}")
+            raise ArgumentTypeError(f"the decrypt function must return bytes, not {type(plaintext).__name__}")
         return MindIR(_mscrypt.mindir_parse(
             plaintext, os.path.dirname(real), lambda p: decrypt_func(os.path.realpath(p), key), threads))
     return MindIR(_mscrypt.mindir_load(path, dec_key, dec_mode, threads))
@@ -245,5 +239,5 @@ def _graph_of(model: Any, threads: int) -> Any:
             raise KeyRequiredError(
                 f"{e}: model paths must be plain .mindir files; load an encrypted one with "
                 "load_mindir(path, dec_key, dec_mode) and pass the MindIR") from None
-    raise TypeError("model must be a MindIR, plaintext ModelProto bytes or the path of a plain .mindir file, "
+    raise ArgumentTypeError("model must be a MindIR, plaintext ModelProto bytes or the path of a plain .mindir file, "
                     f"not {type(model).__name__}")

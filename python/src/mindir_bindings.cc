@@ -66,6 +66,15 @@ StatusOr<BufferT> CallPython(PendingPythonError* pending, const char* what, Fn f
   return Status(StatusCode::kFailedPrecondition, std::string(what) + " raised an exception");
 }
 
+// Text: a model string as str. Model strings are bytes on the wire and need not be UTF-8; bytes
+// that are not decode with surrogateescape, so loading never fails on a name and the str still
+// round-trips to the original bytes (os.fsencode-style).
+py::str Text(const std::string& s) {
+  PyObject* o = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "surrogateescape");
+  if (o == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(o);
+}
+
 py::tuple Shape(const std::vector<int64_t>& dims) {
   py::tuple t(dims.size());
   for (size_t i = 0; i < dims.size(); ++i) t[i] = dims[i];
@@ -74,7 +83,7 @@ py::tuple Shape(const std::vector<int64_t>& dims) {
 
 py::list Specs(const std::vector<MindIRTensorSpec>& specs) {
   py::list out;
-  for (const MindIRTensorSpec& s : specs) out.append(py::make_tuple(s.name, s.data_type, Shape(s.shape)));
+  for (const MindIRTensorSpec& s : specs) out.append(py::make_tuple(Text(s.name), s.data_type, Shape(s.shape)));
   return out;
 }
 
@@ -92,8 +101,8 @@ py::list ParameterTuples(const Graph& graph) {
       data = std::move(arr);
     }
     py::object ext = py::none();
-    if (p.external) ext = py::make_tuple(p.external->location, p.external->offset, p.external->length);
-    out.append(py::make_tuple(p.name, p.ref_key, p.data_type, Shape(p.shape), data, ext));
+    if (p.external) ext = py::make_tuple(Text(p.external->location), p.external->offset, p.external->length);
+    out.append(py::make_tuple(Text(p.name), Text(p.ref_key), p.data_type, Shape(p.shape), data, ext));
   }
   return out;
 }
@@ -179,10 +188,10 @@ py::tuple Export(const py::handle& graph_arg, const py::handle& file_name, const
 
 void RegisterMindir(py::module_& m) {
   py::class_<Graph>(m, "MindIRGraph", "A loaded MindIR model (immutable; see mscrypt.MindIR).")
-      .def_property_readonly("name", &Graph::name)
-      .def_property_readonly("producer_name", &Graph::producer_name)
-      .def_property_readonly("model_version", &Graph::model_version)
-      .def_property_readonly("ir_version", &Graph::ir_version)
+      .def_property_readonly("name", [](const Graph& g) { return Text(g.name()); })
+      .def_property_readonly("producer_name", [](const Graph& g) { return Text(g.producer_name()); })
+      .def_property_readonly("model_version", [](const Graph& g) { return Text(g.model_version()); })
+      .def_property_readonly("ir_version", [](const Graph& g) { return Text(g.ir_version()); })
       .def_property_readonly("mind_ir_version", &Graph::mind_ir_version)
       .def_property_readonly("parameter_bytes", &Graph::parameter_bytes)
       .def_property_readonly("has_external_data", &Graph::has_external_data)

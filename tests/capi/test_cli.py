@@ -121,17 +121,17 @@ class CliTest(unittest.TestCase):
 
     # ---- Failure helper: exit 1, one line, no output file, existing output untouched ----
 
-    def check_failure_leaves_no_output(self, make_args, contains=None):
+    def check_failure_leaves_no_output(self, make_args, contains=None, code=1):
         """make_args(out_path) -> argv. Runs twice: fresh output path, then an existing output."""
         fresh = self.path("fresh-out.bin")
         p = self.run_cli(*make_args(fresh))
-        self.assert_failure(p, contains=contains)
+        self.assert_failure(p, contains=contains, code=code)
         self.assertFalse(os.path.exists(fresh), "output file created by a failed command")
         existing = self.path("existing-out.bin")
         with open(existing, "wb") as f:
             f.write(SENTINEL)
         p = self.run_cli(*make_args(existing))
-        self.assert_failure(p, contains=contains)
+        self.assert_failure(p, contains=contains, code=code)
         self.assertEqual(self.read(existing), SENTINEL, "existing output modified by a failed command")
         self.assert_no_temp_files()
         os.remove(existing)
@@ -351,15 +351,17 @@ class CliTest(unittest.TestCase):
         for bad, why in ((KEY16[:-1], "odd number"), (KEY16[:-2] + "zz", "not a hex digit"),
                          (KEY16[:10] + " " + KEY16[11:], "not a hex digit"), ("", "empty")):
             with self.subTest(why=why):
-                self.check_failure_leaves_no_output(lambda out: ["decrypt", enc, out, "--key-hex", bad], contains=why)
+                # Bad hex is a usage error: exit 2.
+                self.check_failure_leaves_no_output(lambda out: ["decrypt", enc, out, "--key-hex", bad], contains=why,
+                                                    code=2)
                 self.check_failure_leaves_no_output(lambda out: ["encrypt", self.plain, out, f"--key-hex={bad}"],
-                                                    contains=why)
+                                                    contains=why, code=2)
                 self.check_failure_leaves_no_output(
                     lambda out: ["convert", "--fmk=MINDIR", f"--modelFile={enc}", f"--outputFile={out}",
-                                 f"--decryptKey={bad}", f"--encryptKey={KEY16}"], contains=why)
+                                 f"--decryptKey={bad}", f"--encryptKey={KEY16}"], contains=why, code=2)
         # A value that looks like an option is still taken as the key, and never echoed.
         p = self.run_cli("decrypt", enc, self.path("x.bin"), "--key-hex", "-9f8e7d6")
-        self.assert_failure(p, contains="not a hex digit at position 1")
+        self.assert_failure(p, contains="not a hex digit at position 1", code=2)
         self.assertNotIn("9f8e7d6", p.stderr)
         # A valid hex string of a length no mode accepts.
         self.check_failure_leaves_no_output(lambda out: ["encrypt", self.plain, out, "--key-hex", "00" * 20],

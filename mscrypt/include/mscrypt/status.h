@@ -108,7 +108,9 @@ class [[nodiscard]] Status {
     return *this;
   }
 
-  // Describe: the message followed by the wording of each hint ("<message>; check the key").
+  // Describe: the message followed by the wording of each hint ("<message>; check the key"), as
+  // one line of valid UTF-8 of at most about 2 KiB (control characters and invalid bytes appear
+  // as \xNN). Every surface shows this, never the raw message.
   std::string Describe() const;
   // "authentication failed: <Describe()>"
   std::string ToString() const;
