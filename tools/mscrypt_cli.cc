@@ -152,6 +152,7 @@ std::string Hint(mscrypt_status s, uint32_t hints, Subject subject) {
     case MSCRYPT_ERR_UNSUPPORTED:
       return "the OpenSSL library mscrypt is linked with lacks this cipher";
     case MSCRYPT_ERR_IO:
+      if ((hints & MSCRYPT_HINT_NEED_REGULAR_FILE) != 0) return "'-' streams standard input (encrypt) or output";
       return hints != 0 ? std::string() : "check the paths and permissions";
     case MSCRYPT_ERR_NO_MEMORY:
       return "not enough memory";
@@ -405,9 +406,11 @@ struct Keyed {
 
 // ParseKeyed reads the key, mode, threads and --legacy options. With key_optional, no key source
 // means a plain input (k.key stays null; --mode and --legacy then make no sense).
-Keyed ParseKeyed(Args& args, const std::string& command, bool allow_legacy, bool key_optional = false) {
+Keyed ParseKeyed(Args& args, const std::string& command, bool allow_legacy, bool key_optional = false,
+                 bool allow_in_place = false) {
   Keyed k;
   mscrypt_options_init(&k.opts);
+  if (allow_in_place) k.opts.in_place = args.Flag("--in-place") ? 1 : 0;
   char* hex = args.Value("--key-hex");
   char* file = args.Value("--key-file");
   char* env = args.Value("--key-env");
@@ -615,25 +618,46 @@ std::string ModeHelp() {
          "  --threads N      worker threads; 0 (default) = one per core\n";
 }
 
+// "-" names standard input or output. Inputs other than the encrypt source must be regular
+// files (blocks are read by offset); outputs to "-" are streamed, not atomic.
+bool IsStdio(const std::string& path) { return path == "-"; }
+
 int CmdEncrypt(Args& args) {
-  Keyed k = ParseKeyed(args, "encrypt", false);
+  Keyed k = ParseKeyed(args, "encrypt", false, false, /*allow_in_place=*/true);
   NeedPositionals(args, 2, "IN OUT", "encrypt");
   const std::string in = args.positionals()[0], out = args.positionals()[1];
+  if (IsStdio(in) && IsStdio(out)) Usage("IN and OUT cannot both be '-'", "encrypt");
   const std::string what = "cannot encrypt " + Quote(in) + " to " + Quote(out);
+  if (IsStdio(in)) {
+    Check(mscrypt_encrypt_fd_to_file(k.key.get(), k.mode, STDIN_FILENO, out.c_str(), &k.opts), what);
+    return kExitOk;
+  }
   Progress progress("encrypting", in, FileSize(in));
   progress.Attach(&k.opts);
-  Check(mscrypt_encrypt_file(k.key.get(), k.mode, in.c_str(), out.c_str(), &k.opts), what);
+  if (IsStdio(out)) {
+    Check(mscrypt_encrypt_file_to_fd(k.key.get(), k.mode, in.c_str(), STDOUT_FILENO, &k.opts), what);
+  } else {
+    Check(mscrypt_encrypt_file(k.key.get(), k.mode, in.c_str(), out.c_str(), &k.opts), what);
+  }
   return kExitOk;
 }
 
 int CmdDecrypt(Args& args) {
-  Keyed k = ParseKeyed(args, "decrypt", true);
+  Keyed k = ParseKeyed(args, "decrypt", true, false, /*allow_in_place=*/true);
   NeedPositionals(args, 2, "IN OUT", "decrypt");
   const std::string in = args.positionals()[0], out = args.positionals()[1];
+  if (IsStdio(in)) {
+    Usage("IN must be a file: blocks are read by offset and checked before output, so '-' (standard input) "
+          "cannot be decrypted; save it to a file first", "decrypt");
+  }
   Progress progress("decrypting", in, FileSize(in));
   progress.Attach(&k.opts);
-  Check(mscrypt_decrypt_file(k.key.get(), k.mode, in.c_str(), out.c_str(), &k.opts),
-        "cannot decrypt " + Quote(in));
+  if (IsStdio(out)) {
+    Check(mscrypt_decrypt_file_to_fd(k.key.get(), k.mode, in.c_str(), STDOUT_FILENO, &k.opts),
+          "cannot decrypt " + Quote(in));
+  } else {
+    Check(mscrypt_decrypt_file(k.key.get(), k.mode, in.c_str(), out.c_str(), &k.opts), "cannot decrypt " + Quote(in));
+  }
   return kExitOk;
 }
 
@@ -1084,19 +1108,25 @@ struct Command {
 
 std::string EncryptHelp() {
   return std::string(
-             "usage: mscrypt encrypt IN OUT (--key-hex HEX | --key-file PATH | --key-env VAR) [--mode MODE] [--threads N]\n\n"
+             "usage: mscrypt encrypt IN OUT (--key-hex HEX | --key-file PATH | --key-env VAR) [--mode MODE] [--threads N] [--in-place]\n\n"
              "Encrypt the file IN into OUT in MindSpore's container format (MindSpore 1.7+ can load it with\n"
-             "the same key and mode). OUT is replaced atomically; on failure it is left untouched.\n\n") +
-         KeyHelp() + "Options:\n" + ModeHelp();
+             "the same key and mode). OUT is replaced atomically; on failure it is left untouched. IN '-' reads\n"
+             "standard input; OUT '-' streams to standard output. A symlink OUT is followed; a FIFO or device\n"
+             "OUT is refused; OUT equal to IN is refused unless --in-place.\n\n") +
+         KeyHelp() + "Options:\n" + ModeHelp() + "  --in-place       allow OUT to be IN (replaced once the new file is complete)\n";
 }
 
 std::string DecryptHelp() {
   return std::string(
-             "usage: mscrypt decrypt IN OUT (--key-hex HEX | --key-file PATH | --key-env VAR) [--mode MODE] [--threads N] [--legacy]\n\n"
+             "usage: mscrypt decrypt IN OUT (--key-hex HEX | --key-file PATH | --key-env VAR) [--mode MODE] [--threads N] [--legacy] [--in-place]\n\n"
              "Decrypt the MindSpore-encrypted file IN (.ckpt, .mindir, .ms, weight files) into OUT. Every block\n"
-             "is checked before OUT appears; on failure OUT is left untouched and no plaintext is written.\n\n") +
+             "is checked before OUT appears; on failure OUT is left untouched and no plaintext is written. A new\n"
+             "OUT is created with mode 0600; an existing one keeps its permissions. OUT '-' streams to standard\n"
+             "output (each window of blocks is checked before it is written). A symlink OUT is followed; a FIFO\n"
+             "or device OUT is refused; OUT equal to IN is refused unless --in-place.\n\n") +
          KeyHelp() + "Options:\n" + ModeHelp() +
-         "  --legacy         read MindSpore 1.3-1.6 files (no integrity protection; name the mode)\n";
+         "  --legacy         read MindSpore 1.3-1.6 files (no integrity protection; name the mode)\n"
+         "  --in-place       allow OUT to be IN (replaced once the new file is complete)\n";
 }
 
 std::string VerifyHelp() {

@@ -30,7 +30,7 @@ static_assert(MSCRYPT_ERR_INTERNAL == static_cast<int>(mscrypt::StatusCode::kInt
 static_assert(MSCRYPT_ERR_KEY_REQUIRED == static_cast<int>(mscrypt::StatusCode::kKeyRequired), "status numbers");
 static_assert(MSCRYPT_HINT_UNAUTHENTICATED_MODE == mscrypt::kHintUnauthenticatedMode, "hint numbers");
 static_assert(MSCRYPT_HINT_CHECK_KEY_SIZE == mscrypt::kHintCheckKeySize, "hint numbers");
-static_assert(((MSCRYPT_HINT_CHECK_KEY_SIZE << 1) - 1) == mscrypt::kAllHints, "every hint has a C name");
+static_assert(((MSCRYPT_HINT_NEED_REGULAR_FILE << 1) - 1) == mscrypt::kAllHints, "every hint has a C name");
 static_assert(MSCRYPT_MODE_SM4_CBC == static_cast<int>(mscrypt::Mode::kSm4Cbc), "mode numbers");
 static_assert(MSCRYPT_FORMAT_LEGACY == static_cast<int>(mscrypt::Format::kLegacy), "format numbers");
 static_assert(MSCRYPT_MAX_BLOCK_PLAINTEXT_BYTES == mscrypt::kMaxBlockPlaintextSize, "block size");
@@ -577,6 +577,36 @@ mscrypt_status mscrypt_decrypt_file(const mscrypt_key* key, mscrypt_mode mode, c
     mscrypt::Options o;
     MSCRYPT_C_RETURN_IF_ERROR(CheckKeyedCall(key, mode, opts, &o));
     return Report(mscrypt::DecryptFileToFile(src_path, dst_path, key->bytes, ToMode(mode), o));
+  });
+}
+
+mscrypt_status mscrypt_decrypt_file_to_fd(const mscrypt_key* key, mscrypt_mode mode, const char* src_path, int fd,
+                                          const mscrypt_options* opts) {
+  return Guard([&] {
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(src_path, "source path"));
+    mscrypt::Options o;
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyedCall(key, mode, opts, &o));
+    return Report(mscrypt::DecryptFileToDescriptor(src_path, fd, key->bytes, ToMode(mode), o));
+  });
+}
+
+mscrypt_status mscrypt_encrypt_file_to_fd(const mscrypt_key* key, mscrypt_mode mode, const char* src_path, int fd,
+                                          const mscrypt_options* opts) {
+  return Guard([&] {
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(src_path, "source path"));
+    mscrypt::Options o;
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyedCall(key, mode, opts, &o));
+    return Report(mscrypt::EncryptFileToDescriptor(src_path, fd, key->bytes, ToMode(mode), o));
+  });
+}
+
+mscrypt_status mscrypt_encrypt_fd_to_file(const mscrypt_key* key, mscrypt_mode mode, int fd, const char* dst_path,
+                                          const mscrypt_options* opts) {
+  return Guard([&] {
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(dst_path, "destination path"));
+    mscrypt::Options o;
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyedCall(key, mode, opts, &o));
+    return Report(mscrypt::EncryptDescriptorToFile(fd, dst_path, key->bytes, ToMode(mode), o));
   });
 }
 

@@ -150,4 +150,17 @@ Status DecryptFileToFile(const std::string& src_path, const std::string& dst, co
   return out->Commit();
 }
 
+Status DecryptFileToDescriptor(const std::string& src_path, int fd, const SecretBytes& key, Mode mode,
+                               const Options& options) {
+  MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));
+  if (fd < 0) return InvalidArgumentError("the output descriptor is negative");
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(src_path));
+  FileSource src(*file);
+  MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, &key));
+  internal::DescriptorSink out(fd, "the output stream");
+  core::StreamSink sink(out, static_cast<uint64_t>(std::min(internal::ResolveThreads(options.threads), kStreamWindowBlocks)) *
+                                 kMaxBlockPlaintextSize);
+  return RunPlan(src, plan, mode, options.format, key, &sink, options);
+}
+
 }  // namespace mscrypt

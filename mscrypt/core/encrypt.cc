@@ -1,6 +1,10 @@
 // The container's write API (container.h): blocks of 64 MiB with fresh random IVs, encrypted in
 // parallel batches and written in order, from a buffer, a file, a stream or pushed pieces.
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <functional>
 #include <cstring>
 #include <istream>
 #include <limits>
@@ -96,7 +100,7 @@ class BatchEncoder {
     return Status::Ok();
   }
 
-  Status Flush(AtomicFile& out, int threads) {
+  Status Flush(internal::ByteSink& out, int threads) {
     // A slot opened by Space() but never filled must not become an empty block (cipher_len 0 is
     // invalid in the format).
     if (filled_ > 0 && slots_[filled_ - 1].len == 0 && slots_[filled_ - 1].external == nullptr) --filled_;
@@ -257,6 +261,45 @@ Status EncryptToFile(ByteView plaintext, const std::string& dst, const SecretByt
   return out->Commit();
 }
 
+namespace {
+
+// EncryptFileInto reads `file` straight into the encoder's slot plaintext areas (no intermediate
+// copy) and writes the blocks to `out`.
+Status EncryptFileInto(const InputFile& file, internal::ByteSink& out, const SecretBytes& key, Mode mode,
+                       const Options& options) {
+  const int workers = internal::ResolveThreads(options.threads);
+  BatchEncoder batch(mode, key, workers);
+  for (uint64_t offset = 0; offset < file.size();) {
+    if (batch.full()) MSCRYPT_RETURN_IF_ERROR(batch.Flush(out, workers));
+    MSCRYPT_ASSIGN_OR_RETURN(MutableByteView space, batch.Space());
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(space.size, file.size() - offset));
+    MSCRYPT_RETURN_IF_ERROR(file.ReadAt(offset, MutableByteView(space.data, n)));
+    batch.Commit(n);
+    offset += n;
+    if (batch.full() && options.progress) options.progress(offset, file.size());
+  }
+  if (batch.filled() > 0) MSCRYPT_RETURN_IF_ERROR(batch.Flush(out, workers));
+  return Status::Ok();
+}
+
+// EncryptReaderInto encrypts everything `read` yields (0 at the end) into `out`.
+Status EncryptReaderInto(const std::function<StatusOr<size_t>(MutableByteView)>& read, internal::ByteSink& out,
+                         const SecretBytes& key, Mode mode, const Options& options) {
+  const int workers = internal::ResolveThreads(options.threads);
+  BatchEncoder batch(mode, key, workers);
+  for (;;) {
+    if (batch.full()) MSCRYPT_RETURN_IF_ERROR(batch.Flush(out, workers));
+    MSCRYPT_ASSIGN_OR_RETURN(MutableByteView space, batch.Space());
+    MSCRYPT_ASSIGN_OR_RETURN(size_t n, read(space));
+    batch.Commit(n);
+    if (n == 0) break;
+  }
+  if (batch.filled() > 0) MSCRYPT_RETURN_IF_ERROR(batch.Flush(out, workers));
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status EncryptFileToFile(const std::string& src_path, const std::string& dst, const SecretBytes& key,
                          Mode mode, const Options& options) {
   MSCRYPT_RETURN_IF_ERROR(CheckOptions(options));
@@ -266,20 +309,18 @@ Status EncryptFileToFile(const std::string& src_path, const std::string& dst, co
   out_options.source = file.get();
   out_options.allow_same_file = options.in_place;
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFile> out, AtomicFile::Create(dst, out_options));
-  const int workers = internal::ResolveThreads(options.threads);
-  BatchEncoder batch(mode, key, workers);
-  // Read straight into the slots' plaintext areas: no intermediate copy.
-  for (uint64_t offset = 0; offset < file->size();) {
-    if (batch.full()) MSCRYPT_RETURN_IF_ERROR(batch.Flush(*out, workers));
-    MSCRYPT_ASSIGN_OR_RETURN(MutableByteView space, batch.Space());
-    const size_t n = static_cast<size_t>(std::min<uint64_t>(space.size, file->size() - offset));
-    MSCRYPT_RETURN_IF_ERROR(file->ReadAt(offset, MutableByteView(space.data, n)));
-    batch.Commit(n);
-    offset += n;
-    if (batch.full() && options.progress) options.progress(offset, file->size());
-  }
-  if (batch.filled() > 0) MSCRYPT_RETURN_IF_ERROR(batch.Flush(*out, workers));
+  MSCRYPT_RETURN_IF_ERROR(EncryptFileInto(*file, *out, key, mode, options));
   return out->Commit();
+}
+
+Status EncryptFileToDescriptor(const std::string& src_path, int fd, const SecretBytes& key, Mode mode,
+                               const Options& options) {
+  MSCRYPT_RETURN_IF_ERROR(CheckOptions(options));
+  MSCRYPT_RETURN_IF_ERROR(CheckModeAndKey(mode, key));
+  if (fd < 0) return InvalidArgumentError("the output descriptor is negative");
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(src_path));
+  internal::DescriptorSink out(fd, "the output stream");
+  return EncryptFileInto(*file, out, key, mode, options);
 }
 
 Status EncryptStreamToFile(std::istream& in, const std::string& dst, const SecretBytes& key, Mode mode,
@@ -287,18 +328,37 @@ Status EncryptStreamToFile(std::istream& in, const std::string& dst, const Secre
   MSCRYPT_RETURN_IF_ERROR(CheckOptions(options));
   MSCRYPT_RETURN_IF_ERROR(CheckModeAndKey(mode, key));
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFile> out, AtomicFile::Create(dst));
-  const int workers = internal::ResolveThreads(options.threads);
-  BatchEncoder batch(mode, key, workers);
-  while (in.good()) {
-    if (batch.full()) MSCRYPT_RETURN_IF_ERROR(batch.Flush(*out, workers));
-    MSCRYPT_ASSIGN_OR_RETURN(MutableByteView space, batch.Space());
-    in.read(reinterpret_cast<char*>(space.data), static_cast<std::streamsize>(space.size));
-    const size_t n = static_cast<size_t>(in.gcount());
-    batch.Commit(n);
-    if (n == 0) break;
-  }
-  if (in.bad()) return IoError("reading the input stream failed");
-  if (batch.filled() > 0) MSCRYPT_RETURN_IF_ERROR(batch.Flush(*out, workers));
+  MSCRYPT_RETURN_IF_ERROR(EncryptReaderInto(
+      [&](MutableByteView space) -> StatusOr<size_t> {
+        if (!in.good()) return size_t{0};
+        in.read(reinterpret_cast<char*>(space.data), static_cast<std::streamsize>(space.size));
+        if (in.bad()) return IoError("reading the input stream failed");
+        return static_cast<size_t>(in.gcount());
+      },
+      *out, key, mode, options));
+  return out->Commit();
+}
+
+Status EncryptDescriptorToFile(int fd, const std::string& dst, const SecretBytes& key, Mode mode,
+                               const Options& options) {
+  MSCRYPT_RETURN_IF_ERROR(CheckOptions(options));
+  MSCRYPT_RETURN_IF_ERROR(CheckModeAndKey(mode, key));
+  if (fd < 0) return InvalidArgumentError("the input descriptor is negative");
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFile> out, AtomicFile::Create(dst));
+  MSCRYPT_RETURN_IF_ERROR(EncryptReaderInto(
+      [fd](MutableByteView space) -> StatusOr<size_t> {
+        // Fill the slot: a pipe returns short reads, and a short read is not the end.
+        size_t got = 0;
+        while (got < space.size) {
+          const ssize_t n = ::read(fd, space.data + got, space.size - got);
+          if (n < 0 && errno == EINTR) continue;
+          if (n < 0) return IoError(std::string("cannot read the input stream: ") + std::strerror(errno));
+          if (n == 0) break;
+          got += static_cast<size_t>(n);
+        }
+        return got;
+      },
+      *out, key, mode, options));
   return out->Commit();
 }
 

@@ -108,7 +108,7 @@ class MemorySink : public PlaintextSink {
 // not cost a write each.
 class StreamSink : public PlaintextSink {
  public:
-  StreamSink(internal::AtomicFile& out, uint64_t window_bytes) : out_(out), window_bytes_(window_bytes) {}
+  StreamSink(internal::ByteSink& out, uint64_t window_bytes) : out_(out), window_bytes_(window_bytes) {}
   uint64_t window_bytes() const override { return window_bytes_; }
   Status BeginBatch(const Plan& plan, size_t begin, size_t end) override;
   MutableByteView Slot(const BlockEntry& e) override;
@@ -116,7 +116,7 @@ class StreamSink : public PlaintextSink {
   void Discard(const Plan&) override { buffer_.Clear(); }
 
  private:
-  internal::AtomicFile& out_;
+  internal::ByteSink& out_;
   uint64_t window_bytes_;
   PlaintextBuffer buffer_;
   uint64_t batch_pt_offset_ = 0;

@@ -42,6 +42,7 @@ const char* HintText(StatusHint hint) {
     case kHintFreeDiskSpace: return "free some disk space";
     case kHintNeedFileNotDirectory: return "a file path is needed, not a directory";
     case kHintCheckKeySize: return "check the key length";
+    case kHintNeedRegularFile: return "name a regular file";
   }
   return "";
 }

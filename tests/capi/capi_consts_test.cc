@@ -40,6 +40,7 @@ SAME(MSCRYPT_HINT_CHECK_PERMISSIONS, mscrypt::kHintCheckPermissions);
 SAME(MSCRYPT_HINT_FREE_DISK_SPACE, mscrypt::kHintFreeDiskSpace);
 SAME(MSCRYPT_HINT_NEED_FILE_NOT_DIRECTORY, mscrypt::kHintNeedFileNotDirectory);
 SAME(MSCRYPT_HINT_CHECK_KEY_SIZE, mscrypt::kHintCheckKeySize);
+SAME(MSCRYPT_HINT_NEED_REGULAR_FILE, mscrypt::kHintNeedRegularFile);
 
 SAME(MSCRYPT_MODE_AES_GCM, mscrypt::Mode::kAesGcm);
 SAME(MSCRYPT_MODE_AES_CBC, mscrypt::Mode::kAesCbc);

@@ -103,6 +103,22 @@ Status EncryptToFile(ByteView plaintext, const std::string& dst, const SecretByt
 // EncryptStreamToFile encrypts everything readable from `in` to `dst` (atomic).
 Status EncryptStreamToFile(std::istream& in, const std::string& dst, const SecretBytes& key,
                            Mode mode, const Options& options = {});
+// ---- Descriptors: standard input and output, pipes ---------------------------------------------
+// Streamed as they come, so not atomic. A decrypt authenticates each window of blocks before any
+// of it is written: on failure `fd` may hold the verified blocks before the failing one, never a
+// byte of a block that failed (AES-GCM; CBC modes have no authentication to wait for). Inputs
+// must be regular files except for EncryptDescriptorToFile; `fd` is never closed.
+
+// DecryptFileToDescriptor streams the plaintext of `src` to `fd` with bounded memory.
+Status DecryptFileToDescriptor(const std::string& src, int fd, const SecretBytes& key, Mode mode,
+                               const Options& options = {});
+// EncryptFileToDescriptor streams the container of `src` to `fd`.
+Status EncryptFileToDescriptor(const std::string& src, int fd, const SecretBytes& key, Mode mode,
+                               const Options& options = {});
+// EncryptDescriptorToFile encrypts everything readable from `fd` (to its end) to `dst`, atomically.
+Status EncryptDescriptorToFile(int fd, const std::string& dst, const SecretBytes& key, Mode mode,
+                               const Options& options = {});
+
 // VerifyFile authenticates every block of `path` and writes nothing.
 Status VerifyFile(const std::string& path, const SecretBytes& key, Mode mode,
                   const Options& options = {});

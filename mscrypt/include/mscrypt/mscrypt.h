@@ -150,6 +150,7 @@ MSCRYPT_EXPORT size_t mscrypt_last_error(char *buf, size_t buf_len);
 #define MSCRYPT_HINT_FREE_DISK_SPACE 0x200u
 #define MSCRYPT_HINT_NEED_FILE_NOT_DIRECTORY 0x400u
 #define MSCRYPT_HINT_CHECK_KEY_SIZE 0x800u
+#define MSCRYPT_HINT_NEED_REGULAR_FILE 0x1000u /* a FIFO, device or socket where a file is needed */
 
 /* mscrypt_last_error_hints returns the MSCRYPT_HINT_* flags of the most recent failing call on
  * the calling thread (0 after a successful call or when there is no advice). Never fails. */
@@ -357,9 +358,16 @@ MSCRYPT_EXPORT void mscrypt_buffer_free(mscrypt_buffer *buf);
 
 /* ---- Files ----------------------------------------------------------------------------------- */
 
+/* Paths: inputs must be regular files; a FIFO, device or directory is refused at once (never
+ * waited on). An output is written to an unnamed temporary file and linked into place, so a
+ * killed process leaves nothing behind; a symlink output is followed and its target replaced; a
+ * FIFO or device output is refused (use the *_fd calls below to stream to one); an output that
+ * is the input is refused unless mscrypt_options.in_place. New plaintext files are created 0600,
+ * new ciphertext files 0666 & ~umask; an existing file keeps its permissions. */
+
 /* mscrypt_encrypt_file encrypts the file `src_path` to `dst_path`, streaming with bounded memory
- * (about `threads` 64 MiB blocks resident). `dst_path` is replaced atomically: on failure it is
- * untouched and no temporary file remains. `src_path` and `dst_path` must differ. */
+ * (at most 8 64 MiB blocks resident). `dst_path` is replaced atomically: on failure it is
+ * untouched and no temporary file remains. */
 MSCRYPT_EXPORT mscrypt_status mscrypt_encrypt_file(const mscrypt_key *key, mscrypt_mode mode,
                                                    const char *src_path, const char *dst_path,
                                                    const mscrypt_options *opts);
@@ -370,6 +378,21 @@ MSCRYPT_EXPORT mscrypt_status mscrypt_encrypt_file(const mscrypt_key *key, mscry
 MSCRYPT_EXPORT mscrypt_status mscrypt_encrypt_to_file(const mscrypt_key *key, mscrypt_mode mode,
                                                       const char *dst_path, const uint8_t *in,
                                                       size_t in_len, const mscrypt_options *opts);
+
+/* Descriptors (standard input and output, pipes): streamed as they come, so not atomic. `fd` is
+ * never closed. mscrypt_decrypt_file_to_fd authenticates each window of blocks before writing
+ * any of it: on failure `fd` may hold the verified blocks before the failing one, never a byte
+ * of a block that failed authentication (AES-GCM; the CBC modes have none). */
+MSCRYPT_EXPORT mscrypt_status mscrypt_decrypt_file_to_fd(const mscrypt_key *key, mscrypt_mode mode,
+                                                         const char *src_path, int fd,
+                                                         const mscrypt_options *opts);
+MSCRYPT_EXPORT mscrypt_status mscrypt_encrypt_file_to_fd(const mscrypt_key *key, mscrypt_mode mode,
+                                                         const char *src_path, int fd,
+                                                         const mscrypt_options *opts);
+/* mscrypt_encrypt_fd_to_file encrypts everything readable from `fd` (to end of file) to
+ * `dst_path`, atomically as mscrypt_encrypt_file. */
+MSCRYPT_EXPORT mscrypt_status mscrypt_encrypt_fd_to_file(const mscrypt_key *key, mscrypt_mode mode, int fd,
+                                                         const char *dst_path, const mscrypt_options *opts);
 
 /* mscrypt_decrypt_file decrypts `src_path` to `dst_path`, streaming with bounded memory. The
  * whole block structure is validated before any output is produced, and `dst_path` is replaced

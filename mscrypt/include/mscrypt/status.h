@@ -59,9 +59,11 @@ enum StatusHint : uint32_t {
   kHintNeedFileNotDirectory = 1u << 10,
   // A key of the wrong size for the mode.
   kHintCheckKeySize = 1u << 11,
+  // The path names a FIFO, device or socket where a regular file is needed.
+  kHintNeedRegularFile = 1u << 12,
 };
 // kAllHints: every flag above (for iteration).
-inline constexpr uint32_t kAllHints = (1u << 12) - 1;
+inline constexpr uint32_t kAllHints = (1u << 13) - 1;
 
 // HintText: a neutral, one-clause wording of one flag ("check the key"); "" for an unknown flag.
 const char* HintText(StatusHint hint);

@@ -95,7 +95,8 @@ StatusOr<std::unique_ptr<InputFile>> InputFile::Open(const std::string& path) {
     ::close(fd);
     return IoError("cannot read '" + path + "': it is " + FileTypeName(st.st_mode) +
                    "; mscrypt reads regular files only (blocks are read by offset, in parallel)")
-        .WithOsError(0, path);
+        .WithOsError(0, path)
+        .WithHint(kHintNeedRegularFile);
   }
   const int flags = ::fcntl(fd, F_GETFL);
   if (flags >= 0) (void)::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
@@ -188,7 +189,8 @@ StatusOr<std::unique_ptr<AtomicFile>> AtomicFile::Create(const std::string& requ
     if (!S_ISREG(st.st_mode)) {
       return IoError("cannot write '" + requested + "': it is " + FileTypeName(st.st_mode) +
                      "; mscrypt replaces regular files only and never a device or pipe")
-          .WithOsError(0, requested);
+          .WithOsError(0, requested)
+          .WithHint(kHintNeedRegularFile);
     }
     if (options.source != nullptr && !options.allow_same_file &&
         static_cast<uint64_t>(st.st_dev) == options.source->dev_ &&
@@ -213,6 +215,19 @@ StatusOr<std::unique_ptr<AtomicFile>> AtomicFile::Create(const std::string& requ
   const int named = ::mkostemp(buf.data(), O_CLOEXEC);
   if (named < 0) return ErrnoError("cannot create a file in the directory of", requested, errno);
   return std::unique_ptr<AtomicFile>(new AtomicFile(named, dest, std::string(buf.data()), mode));
+}
+
+Status DescriptorSink::Write(ByteView data) {
+  size_t done = 0;
+  while (done < data.size) {
+    const ssize_t n = ::write(fd_, data.data + done, data.size - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError("cannot write", name_, errno);
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
 }
 
 AtomicFile::~AtomicFile() {

@@ -40,6 +40,26 @@ class InputFile {
   uint64_t ino_;
 };
 
+// ByteSink: where a stream of output bytes goes: an AtomicFile, or a descriptor (standard output,
+// a pipe) written as it comes.
+class ByteSink {
+ public:
+  virtual ~ByteSink() = default;
+  virtual Status Write(ByteView data) = 0;
+};
+
+// DescriptorSink writes to an open descriptor the caller owns (it is not closed). There is no
+// atomicity: what was written before a failure stays written.
+class DescriptorSink : public ByteSink {
+ public:
+  DescriptorSink(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+  Status Write(ByteView data) override;
+
+ private:
+  int fd_;
+  std::string name_;
+};
+
 // OutputOptions: how AtomicFile treats its destination.
 struct OutputOptions {
   // private_contents: the output is plaintext; a new file is created 0600 (otherwise
@@ -57,14 +77,14 @@ struct OutputOptions {
 // O_TMPFILE, a named temporary is used and removed on every failure path mscrypt controls).
 // Destinations: a symlink is followed and its target replaced; a FIFO, device or socket is never
 // replaced (refused); the input being transformed is refused unless allowed.
-class AtomicFile {
+class AtomicFile : public ByteSink {
  public:
   static StatusOr<std::unique_ptr<AtomicFile>> Create(const std::string& dest, const OutputOptions& options = {});
   ~AtomicFile();
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
 
-  Status Write(ByteView data);
+  Status Write(ByteView data) override;
   Status Commit();
   const std::string& temp_path() const { return temp_path_; }
 
