@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstring>
 #include <limits>
 #include <string>
 
@@ -49,10 +50,30 @@ class EncryptedPayloadWriter : public PayloadWriter {
   std::unique_ptr<EncryptingFileWriter> writer_;
 };
 
+// ForeignFormat names a well-known file format that `data` starts like, or returns nullptr.
+const char* ForeignFormat(ByteView data) {
+  auto starts = [&](const char* magic, size_t n) { return data.size >= n && std::memcmp(data.data, magic, n) == 0; };
+  if (data.size >= 9 && data.data[8] == '{') {  // safetensors: u64 LE header length, then JSON
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; --i) n = (n << 8) | data.data[i];
+    if (n > 0 && n <= data.size - 8) return "a safetensors file";
+  }
+  if (starts("PK\x03\x04", 4)) return "a ZIP archive (a PyTorch .pt/.pth file?)";
+  if (starts("\x93NUMPY", 6)) return "a NumPy .npy file";
+  if (starts("\x89HDF\r\n\x1a\n", 8)) return "an HDF5 file (a Keras .h5 file?)";
+  if (data.size >= 2 && data.data[0] == 0x80 && data.data[1] >= 2 && data.data[1] <= 5) return "a Python pickle";
+  if (starts("\x1f\x8b", 2)) return "a gzip file";
+  return nullptr;
+}
+
 }  // namespace
 
 Status Payload::ParseFailed(Status parse_error) const {
-  if (parse_error.ok() || !encrypted_ || parse_error.code() != StatusCode::kMalformed) return parse_error;
+  if (parse_error.ok() || parse_error.code() != StatusCode::kMalformed) return parse_error;
+  if (const char* foreign = ForeignFormat(bytes())) {
+    parse_error.WithMessage(parse_error.message() + "; the data looks like " + foreign);
+  }
+  if (!encrypted_) return parse_error;
   return parse_error.WithHint(SpecOf(mode_)->authenticated ? kHintNotThisPayload : kHintUnauthenticatedMode);
 }
 

@@ -119,6 +119,121 @@ class CliTest(unittest.TestCase):
         self.assertIn("unsupported", p.stderr)
         return False
 
+    # ---- Special files, destinations and standard streams (issue: nothing hangs, nothing is replaced) ----
+
+    def run_cli_bytes(self, *args, stdin=None, timeout=60):
+        return subprocess.run([CLI, *args], input=stdin, capture_output=True, timeout=timeout)
+
+    def test_fifo_inputs_are_refused_without_blocking(self):
+        enc = self.encrypt()
+        fifo = self.path("pipe")
+        os.mkfifo(fifo)
+        for args in (["decrypt", fifo, self.path("o"), "--key-hex", KEY16], ["encrypt", fifo, self.path("o"), "--key-hex", KEY16],
+                     ["verify", fifo, "--key-hex", KEY16], ["inspect", fifo], ["ckpt-list", fifo], ["mindir-info", fifo]):
+            with self.subTest(cmd=args[0]):
+                p = subprocess.run([CLI, *args], capture_output=True, text=True, timeout=20)  # a hang fails here
+                self.assert_failure(p, contains="FIFO")
+        p = subprocess.run([CLI, "decrypt", enc, self.path("o"), "--key-file", fifo], capture_output=True, text=True,
+                           timeout=20)
+        self.assert_failure(p, contains="not a regular file")
+        self.assertEqual(sorted(os.listdir(self.dir)), ["enc.bin", "pipe", "plain.bin"])
+
+    def test_destinations_symlink_fifo_device_and_the_input(self):
+        enc = self.encrypt()
+        with open(self.path("target"), "wb") as f:
+            f.write(SENTINEL)
+        os.symlink("target", self.path("link"))
+        self.ok("decrypt", enc, self.path("link"), "--key-hex", KEY16)
+        self.assertTrue(os.path.islink(self.path("link")), "the symlink itself must survive")
+        self.assertEqual(self.read(self.path("target")), self.read(self.plain))
+        os.symlink("missing-dir/x", self.path("dangling"))
+        self.assert_failure(self.run_cli("decrypt", enc, self.path("dangling"), "--key-hex", KEY16), contains="symbolic link")
+        os.mkfifo(self.path("pipe"))
+        p = subprocess.run([CLI, "decrypt", enc, self.path("pipe"), "--key-hex", KEY16], capture_output=True, text=True,
+                           timeout=20)
+        self.assert_failure(p, contains="FIFO")
+        self.assertTrue(stat.S_ISFIFO(os.lstat(self.path("pipe")).st_mode))
+        os.symlink("/dev/null", self.path("null"))
+        self.assert_failure(self.run_cli("decrypt", enc, self.path("null"), "--key-hex", KEY16), contains="character device")
+        self.assertTrue(stat.S_ISCHR(os.stat("/dev/null").st_mode))
+        before = self.read(enc)
+        self.assert_failure(self.run_cli("decrypt", enc, enc, "--key-hex", KEY16), contains="is the input")
+        self.assertEqual(self.read(enc), before)
+        self.ok("decrypt", enc, enc, "--key-hex", KEY16, "--in-place")
+        self.assertEqual(self.read(enc), self.read(self.plain))
+        self.assert_no_temp_files()
+
+    def test_plaintext_outputs_are_private_and_permissions_never_widen(self):
+        enc = self.encrypt()
+        out = self.path("out.bin")
+        self.ok("decrypt", enc, out, "--key-hex", KEY16)
+        self.assertEqual(stat.S_IMODE(os.stat(out).st_mode), 0o600)
+        os.chmod(out, 0o640)
+        self.ok("decrypt", enc, out, "--key-hex", KEY16)
+        self.assertEqual(stat.S_IMODE(os.stat(out).st_mode), 0o640)
+        os.chmod(enc, 0o600)
+        self.ok("encrypt", self.plain, enc, "--key-hex", KEY16)
+        self.assertEqual(stat.S_IMODE(os.stat(enc).st_mode), 0o600)
+
+    def test_dash_means_standard_streams(self):
+        plain = self.read(self.plain)
+        p = self.run_cli_bytes("encrypt", self.plain, "-", "--key-hex", KEY16)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(self.path("from-stdout.enc"), "wb") as f:
+            f.write(p.stdout)
+        p = self.run_cli_bytes("decrypt", self.path("from-stdout.enc"), "-", "--key-hex", KEY16)
+        self.assertEqual((p.returncode, p.stdout), (0, plain), p.stderr)
+        p = self.run_cli_bytes("encrypt", "-", self.path("from-stdin.enc"), "--key-hex", KEY16, stdin=plain)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.ok("decrypt", self.path("from-stdin.enc"), self.path("back.bin"), "--key-hex", KEY16)
+        self.assertEqual(self.read(self.path("back.bin")), plain)
+        self.assertFalse(os.path.exists(self.path("-")), "'-' must never become a file name")
+        p = self.run_cli("decrypt", "-", self.path("x"), "--key-hex", KEY16)
+        self.assert_failure(p, contains="standard input", code=2)
+        # A tampered input streams nothing of the failing window to stdout and exits 1.
+        data = bytearray(self.read(self.path("from-stdout.enc")))
+        data[-1] ^= 1
+        with open(self.path("bad.enc"), "wb") as f:
+            f.write(data)
+        p = self.run_cli_bytes("decrypt", self.path("bad.enc"), "-", "--key-hex", KEY16)
+        self.assertEqual((p.returncode, p.stdout), (1, b""))
+
+    def test_messages_stay_one_line_and_never_echo_key_like_values(self):
+        enc = self.encrypt()
+        weird = self.path("two\nlines")
+        self.assert_failure(self.run_cli("decrypt", weird, self.path("o"), "--key-hex", KEY16), contains="\\x0a")
+        for flag in ("--key-file", "--key-env"):
+            p = self.run_cli("decrypt", enc, self.path("o"), flag, KEY32)
+            self.assert_failure(p)
+            self.assertNotIn(KEY32, p.stderr)
+            self.assertIn("looks like a hex key", p.stderr)
+
+    def test_killed_writers_leave_nothing_behind(self):
+        """SIGKILL at many moments of an encrypt and a decrypt: the directory then holds exactly what
+        it held before (the old output or the complete new one), never a temporary file."""
+        import random
+        import signal
+        import time
+        big = self.path("big.bin")
+        with open(big, "wb") as f:
+            f.truncate(256 << 20)
+        enc = self.path("big.enc")
+        self.ok("encrypt", big, enc, "--key-hex", KEY16)
+        expected = sorted(os.listdir(self.dir))
+        rng = random.Random(1234)
+        for i in range(12):
+            args = ["encrypt", big, self.path("out.bin")] if i % 2 else ["decrypt", enc, self.path("out.bin")]
+            proc = subprocess.Popen([CLI, *args, "--key-hex", KEY16], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0.01, 0.4))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+            left = sorted(n for n in os.listdir(self.dir) if n != "out.bin")
+            self.assertEqual(left, expected, f"kill {i}: files left behind")
+            if os.path.exists(self.path("out.bin")):  # the run finished first: a complete file
+                want = os.path.getsize(big) if args[0] == "decrypt" else os.path.getsize(enc)
+                self.assertEqual(os.path.getsize(self.path("out.bin")), want)
+                os.unlink(self.path("out.bin"))
+
     # ---- Failure helper: exit 1, one line, no output file, existing output untouched ----
 
     def check_failure_leaves_no_output(self, make_args, contains=None, code=1):
