@@ -72,6 +72,10 @@ class FileError(Error, OSError):
     does not read or replace (a FIFO, a device, a directory). Like :class:`OSError` it carries
     ``errno``, ``strerror`` and ``filename`` (``errno`` is None when no system call failed)."""
 
+    def __str__(self) -> str:
+        # OSError would print "[Errno N] strerror: filename"; mscrypt's message says more.
+        return str(self.args[0]) if self.args else OSError.__str__(self)
+
 
 class OutOfMemoryError(Error, MemoryError):
     """An allocation failed."""

@@ -92,7 +92,7 @@ SecretBytes KeyFromPython(const py::handle& key, const char* arg_name) {
 
 Mode ModeFromPython(const py::handle& mode, const char* arg_name) {
   if (!py::isinstance<py::str>(mode)) {
-    throw py::type_error(std::string(arg_name) + " must be a str such as \"AES-GCM\"");
+    ThrowArgumentTypeError(std::string(arg_name) + " must be a str such as \"AES-GCM\", not " + TypeName(mode));
   }
   StatusOr<Mode> m = ParseMode(mode.cast<std::string>());
   if (!m.ok()) ThrowIfError(m.status());

@@ -1,6 +1,7 @@
 """mscrypt.save_checkpoint / load_checkpoint: dtypes, MindSpore semantics, encryption, crc,
 independent-writer interop (hand-built protobuf + pyca), MindSpore 2.7.1 golden files, threads."""
 
+import errno
 import binascii
 import json
 import os
@@ -302,8 +303,9 @@ def test_suffix_rule(tmp_path):
     mscrypt.save_checkpoint({"a": 1}, str(tmp_path / "name.bin"))
     mscrypt.save_checkpoint({"a": 1}, str(tmp_path / "y.ckpt"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["name.bin.ckpt", "x.ckpt", "y.ckpt"]
-    with pytest.raises(IsADirectoryError):
+    with pytest.raises(mscrypt.FileError) as ei:  # an OSError, as IsADirectoryError is
         mscrypt.save_checkpoint({"a": 1}, tmp_path)
+    assert ei.value.errno == errno.EISDIR and isinstance(ei.value, OSError)
 
 
 # ---- load filters ------------------------------------------------------------------------------
