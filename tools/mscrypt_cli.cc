@@ -1063,6 +1063,14 @@ int CmdConvert(Args& args) {
   const std::string out = ConvertOutputPath(output);
   if (out != output) std::fprintf(stderr, "mscrypt: note: writing %s (OUT had no extension)\n", OneLine(out).c_str());
   const std::string what = "cannot convert " + Quote(in);
+  {
+    // The re-encrypting path writes from memory, so the library cannot see that OUT is IN: check
+    // here. Replacing the model being converted is never what --outputFile meant.
+    struct stat a, b;
+    if (::stat(in.c_str(), &a) == 0 && ::stat(out.c_str(), &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+      Usage("--outputFile names the --modelFile itself; write to another file", "convert");
+    }
+  }
 
   if (dkey && encryption) {
     // Decrypt into memory, re-encrypt from memory: the plaintext never touches the disk.

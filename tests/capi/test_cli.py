@@ -208,6 +208,26 @@ class CliTest(unittest.TestCase):
             self.assertNotIn(KEY32, p.stderr)
             self.assertIn("looks like a hex key", p.stderr)
 
+    def test_convert_refuses_to_overwrite_its_input(self):
+        enc = self.encrypt()
+        before = self.read(enc)
+        p = self.run_cli("convert", "--fmk=MINDIR", f"--modelFile={enc}", f"--outputFile={enc}",
+                         f"--decryptKey={KEY16}", f"--encryptKey={KEY16}")
+        self.assert_failure(p, contains="itself", code=2)
+        self.assertEqual(self.read(enc), before)
+
+    def test_mindir_info_json_is_valid_for_non_utf8_names(self):
+        def field(num, payload):
+            return bytes([num << 3 | 2, len(payload)]) + payload
+        param = bytes([1 << 3, 1, 2 << 3, 1]) + field(7, b"p\xfe") + field(9, b"\0" * 4)
+        model = self.path("odd.mindir")
+        with open(model, "wb") as f:
+            f.write(field(7, field(2, b"g\xff") + field(3, param)))
+        p = subprocess.run([CLI, "mindir-info", model, "--json"], capture_output=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        info = json.loads(p.stdout.decode("utf-8"))  # strict UTF-8: invalid bytes would raise here
+        self.assertIn("\ufffd", json.dumps(info, ensure_ascii=False))
+
     def test_killed_writers_leave_nothing_behind(self):
         """SIGKILL at many moments of an encrypt and a decrypt: the directory then holds exactly what
         it held before (the old output or the complete new one), never a temporary file."""
