@@ -1060,6 +1060,9 @@ int CmdConvert(Args& args) {
     }
   }
   const std::string in = model;
+  if (std::string(model) == "-" || std::string(output) == "-") {
+    Usage("convert reads and writes files ('-' is not a standard stream here, as for converter_lite)", "convert");
+  }
   const std::string out = ConvertOutputPath(output);
   if (out != output) std::fprintf(stderr, "mscrypt: note: writing %s (OUT had no extension)\n", OneLine(out).c_str());
   const std::string what = "cannot convert " + Quote(in);

@@ -215,6 +215,10 @@ class CliTest(unittest.TestCase):
                          f"--decryptKey={KEY16}", f"--encryptKey={KEY16}")
         self.assert_failure(p, contains="itself", code=2)
         self.assertEqual(self.read(enc), before)
+        p = self.run_cli("convert", "--fmk=MINDIR", f"--modelFile={enc}", "--outputFile=-", f"--decryptKey={KEY16}",
+                         f"--encryptKey={KEY16}")
+        self.assert_failure(p, contains="standard stream", code=2)
+        self.assertFalse(os.path.exists("-.mindir") or os.path.exists(self.path("-.mindir")))
 
     def test_mindir_info_json_is_valid_for_non_utf8_names(self):
         def field(num, payload):
