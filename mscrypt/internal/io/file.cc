@@ -217,18 +217,21 @@ StatusOr<std::unique_ptr<AtomicFile>> AtomicFile::Create(const std::string& requ
   return std::unique_ptr<AtomicFile>(new AtomicFile(named, dest, std::string(buf.data()), mode));
 }
 
-Status DescriptorSink::Write(ByteView data) {
+// WriteAll writes all of `data` to `fd`, retrying short writes and EINTR.
+Status WriteAll(int fd, ByteView data, const std::string& name) {
   size_t done = 0;
   while (done < data.size) {
-    const ssize_t n = ::write(fd_, data.data + done, data.size - done);
+    const ssize_t n = ::write(fd, data.data + done, data.size - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return ErrnoError("cannot write", name_, errno);
+      return ErrnoError("cannot write", name, errno);
     }
     done += static_cast<size_t>(n);
   }
   return Status::Ok();
 }
+
+Status DescriptorSink::Write(ByteView data) { return WriteAll(fd_, data, name_); }
 
 AtomicFile::~AtomicFile() {
   if (!committed_) Abandon();
@@ -242,16 +245,7 @@ void AtomicFile::Abandon() {
 
 Status AtomicFile::Write(ByteView data) {
   if (fd_ < 0 || committed_) return Status(StatusCode::kFailedPrecondition, "output already closed");
-  size_t done = 0;
-  while (done < data.size) {
-    const ssize_t n = ::write(fd_, data.data + done, data.size - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError("cannot write", dest_, errno);
-    }
-    done += static_cast<size_t>(n);
-  }
-  return Status::Ok();
+  return WriteAll(fd_, data, dest_);
 }
 
 // LinkIntoPlace gives the unnamed temporary its name. With no destination yet, linkat creates it
