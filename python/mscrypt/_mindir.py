@@ -212,6 +212,8 @@ def export_mindir(model: Union[MindIR, BytesLike, PathLike], file_name: PathLike
     return value is written as-is (atomically); it gets the whole key. Returns the path of the
     graph file written.
     """
+    if external is not None and not isinstance(external, bool):
+        raise ArgumentTypeError(f"external must be None or a bool, not {type(external).__name__}")
     graph = _graph_of(model, threads)
     path = os.path.realpath(_path(file_name, "file_name"))
     layout = 0 if external is None else (2 if external else 1)

@@ -26,12 +26,17 @@ def _secrets_absent(exc):
     assert "\n" not in str(exc), "messages are one line"
 
 
+GOLDEN_MINDIR = os.path.join(os.path.dirname(__file__), "..", "golden", "mindspore", "mindir_plain.mindir")
+
+
 @pytest.fixture
 def files(tmp_path):
     enc = tmp_path / "enc.bin"
     enc.write_bytes(mscrypt.encrypt(DATA, KEY))
     ckpt = tmp_path / "c.ckpt"
     mscrypt.save_checkpoint({NAME: np.arange(4, dtype=np.float32)}, ckpt, enc_key=KEY)
+    mindir = tmp_path / "m.mindir"
+    mscrypt.export_mindir(GOLDEN_MINDIR, mindir, enc_key=KEY)
     return tmp_path, enc, ckpt
 
 
@@ -50,6 +55,10 @@ def _calls(tmp_path, enc, ckpt):
          {"dec_key": KEY, "dec_mode": "AES-GCM", "crc_check": False, "threads": 0}),
         ("save_checkpoint", mscrypt.save_checkpoint, ({NAME: np.ones(2, np.float32)}, out),
          {"enc_key": KEY, "enc_mode": "AES-GCM", "crc_check": False, "threads": 0}),
+        ("load_mindir", mscrypt.load_mindir, (str(tmp_path / "m.mindir"),),
+         {"dec_key": KEY, "dec_mode": "AES-GCM", "threads": 0}),
+        ("export_mindir", mscrypt.export_mindir, (GOLDEN_MINDIR, str(tmp_path / "x.mindir")),
+         {"enc_key": KEY, "enc_mode": "AES-GCM", "threads": 0, "external": False}),
     ]
 
 
@@ -59,7 +68,7 @@ def test_every_function_with_every_argument_wrongly_typed(files):
     for name, fn, args, kwargs in _calls(tmp_path, enc, ckpt):
         for arg in kwargs:
             for bad in WRONG:
-                if type(bad) is type(kwargs[arg]) or (arg in ("dec_key", "enc_key") and bad is None):
+                if type(bad) is type(kwargs[arg]) or (arg in ("dec_key", "enc_key", "external") and bad is None):
                     continue  # a correctly typed value is not a test of this
                 with pytest.raises(mscrypt.Error) as ei:
                     fn(*args, **{**kwargs, arg: bad})
@@ -81,6 +90,10 @@ def test_positional_arguments_wrongly_typed(files):
         (lambda bad: mscrypt.decrypt_file(str(enc), bad, KEY), (str,)),
         (lambda bad: mscrypt.decrypt_file(str(enc), out, bad), (bytes,)),
         (lambda bad: mscrypt.load_checkpoint(bad, dec_key=KEY), (str,)),
+        (lambda bad: mscrypt.is_cipher_file(bad), (str,)),
+        (lambda bad: mscrypt.is_mode_available(bad), ()),
+        (lambda bad: mscrypt.inspect(bad), (bytes, str)),
+        (lambda bad: mscrypt.load_mindir(bad, dec_key=KEY), (str,)),
     ]
     for call, valid in calls:
         for bad in WRONG + [memoryview(b"x" * 32)[::2]]:
@@ -107,7 +120,7 @@ def test_nul_in_paths_is_invalid_argument(files):
                  lambda: mscrypt.inspect(str(enc) + "\0")):
         with pytest.raises(mscrypt.InvalidArgumentError, match="NUL"):
             call()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.ckpt", "enc.bin"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.ckpt", "enc.bin", "m.mindir"]
 
 
 def _run_with_timeout(fn, seconds=20):
