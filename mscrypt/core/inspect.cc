@@ -70,6 +70,25 @@ std::optional<Mode> DetectMode(ByteView data) {
   return internal::ModeOfMagic(internal::LoadLe32(data.data));
 }
 
+StatusOr<Mode> ResolveMode(std::optional<Mode> mode, ByteView data, Format format) {
+  if (mode) return *mode;
+  if (format == Format::kLegacy) {
+    return InvalidArgumentError("legacy (MindSpore 1.3-1.6) files do not name their mode: give the mode");
+  }
+  if (std::optional<Mode> found = DetectMode(data)) return *found;
+  return Status(StatusCode::kNotEncrypted, "not an encrypted MindSpore file (no known block magic at byte 0)")
+      .WithHint(kHintPlainInput);
+}
+
+StatusOr<Mode> ResolveFileMode(std::optional<Mode> mode, const std::string& path, Format format) {
+  if (mode || format == Format::kLegacy) return ResolveMode(mode, ByteView(), format);
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(path));
+  uint8_t magic[internal::kMagicSize] = {0};
+  const size_t n = static_cast<size_t>(std::min<uint64_t>(file->size(), sizeof(magic)));
+  MSCRYPT_RETURN_IF_ERROR(file->ReadAt(0, MutableByteView(magic, n)));
+  return ResolveMode(mode, ByteView(magic, n), format);
+}
+
 StatusOr<bool> IsEncryptedFile(const std::string& path) {
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(path));
   if (file->size() < internal::kMagicSize) return false;

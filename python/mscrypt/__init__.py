@@ -24,8 +24,11 @@ from ._errors import (
 )
 from ._checkpoint import CheckpointTensor, load_checkpoint, save_checkpoint
 from ._container import (
+    Plaintext,
     decrypt,
     decrypt_file,
+    decrypt_file_to_memory,
+    decrypt_to_memory,
     encrypt,
     encrypt_file,
     inspect,
@@ -54,12 +57,15 @@ __all__ = [
     "NotEncryptedError",
     "OutOfMemoryError",
     "ParameterInfo",
+    "Plaintext",
     "TensorSpec",
     "TruncatedError",
     "UnsupportedError",
     "WrongModeError",
     "decrypt",
     "decrypt_file",
+    "decrypt_file_to_memory",
+    "decrypt_to_memory",
     "encrypt",
     "encrypt_file",
     "export_mindir",

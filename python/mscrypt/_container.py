@@ -3,27 +3,37 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Union
+from typing import Any, Callable, Dict, Optional, Union
 
 from . import _mscrypt
 
 BytesLike = Union[bytes, bytearray, memoryview]
 PathLike = Union[str, "os.PathLike[str]"]
+Progress = Optional[Callable[[int, int], Any]]
+
+#: Decrypted bytes in memory that wipe themselves. A writable, contiguous buffer (format ``B``):
+#: use it with ``memoryview``, ``numpy.frombuffer`` or a runtime that wraps memory without a copy
+#: (``openvino.Tensor(..., shared_memory=True)``); ``len()``; ``wipe()`` zeroes it now; as a context
+#: manager it wipes on exit; it is wiped again when the last reference (any view included) goes.
+Plaintext = _mscrypt.Plaintext
 
 
-def encrypt(data: BytesLike, key: BytesLike, mode: str = "AES-GCM", *, threads: int = 0) -> bytes:
-    """Encrypt ``data`` into MindSpore's container (64 MiB blocks, fresh random IV per block)."""
+def encrypt(data: BytesLike, key: BytesLike, mode: Optional[str] = None, *, threads: int = 0) -> bytes:
+    """Encrypt ``data`` into MindSpore's container (64 MiB blocks, fresh random IV per block).
+    ``mode=None`` is AES-GCM, MindSpore's default."""
     return _mscrypt.encrypt(data, key, mode, threads)
 
 
-def decrypt(data: BytesLike, key: BytesLike, mode: str = "AES-GCM", *, threads: int = 0,
+def decrypt(data: BytesLike, key: BytesLike, mode: Optional[str] = None, *, threads: int = 0,
             legacy: bool = False) -> bytes:
-    """Decrypt a container. ``legacy=True`` reads MindSpore 1.3-1.6 files, which carry NO
-    integrity protection: a wrong key or a tampered file then decrypts to garbage silently."""
+    """Decrypt a container. ``mode=None`` takes the mode from the first block's magic; a named mode
+    is checked against it. ``legacy=True`` reads MindSpore 1.3-1.6 files, which carry NO integrity
+    protection (a wrong key or a tampered file then decrypts to garbage silently) and do not name
+    their mode, so it must be given."""
     return _mscrypt.decrypt(data, key, mode, threads, legacy)
 
 
-def encrypt_file(src: PathLike, dst: PathLike, key: BytesLike, mode: str = "AES-GCM", *,
+def encrypt_file(src: PathLike, dst: PathLike, key: BytesLike, mode: Optional[str] = None, *,
                  threads: int = 0, in_place: bool = False) -> None:
     """Encrypt file ``src`` to ``dst`` with bounded memory; ``dst`` is replaced atomically.
 
@@ -34,7 +44,7 @@ def encrypt_file(src: PathLike, dst: PathLike, key: BytesLike, mode: str = "AES-
     _mscrypt.encrypt_file(src, dst, key, mode, threads, in_place)
 
 
-def decrypt_file(src: PathLike, dst: PathLike, key: BytesLike, mode: str = "AES-GCM", *,
+def decrypt_file(src: PathLike, dst: PathLike, key: BytesLike, mode: Optional[str] = None, *,
                  threads: int = 0, legacy: bool = False, in_place: bool = False) -> None:
     """Decrypt file ``src`` to ``dst`` with bounded memory; on failure ``dst`` is untouched.
 
@@ -43,11 +53,27 @@ def decrypt_file(src: PathLike, dst: PathLike, key: BytesLike, mode: str = "AES-
     _mscrypt.decrypt_file(src, dst, key, mode, threads, legacy, in_place)
 
 
-def verify_file(path: PathLike, key: BytesLike, mode: str = "AES-GCM", *, threads: int = 0,
+def verify_file(path: PathLike, key: BytesLike, mode: Optional[str] = None, *, threads: int = 0,
                 legacy: bool = False) -> None:
     """Authenticate every block of ``path`` (GCM tag; CBC padding only) and write nothing.
     Raises on failure, returns None on success."""
     _mscrypt.verify_file(path, key, mode, threads, legacy)
+
+
+def decrypt_to_memory(data: BytesLike, key: BytesLike, mode: Optional[str] = None, *, threads: int = 0,
+                      progress: Progress = None) -> Plaintext:
+    """Decrypt a container held in memory into a :data:`Plaintext` (one buffer of the exact size,
+    filled in parallel with the GIL released). ``mode=None`` takes the mode from the magic.
+    ``progress(done, total)`` is called between batches on the calling thread."""
+    return _mscrypt.decrypt_to_memory(data, key, mode, threads, progress)
+
+
+def decrypt_file_to_memory(path: PathLike, key: BytesLike, mode: Optional[str] = None, *, threads: int = 0,
+                           progress: Progress = None) -> Plaintext:
+    """Decrypt the file ``path`` straight into a :data:`Plaintext`: each ciphertext byte is read
+    once, each plaintext byte written once (blocks decrypt in place in the final buffer), and
+    nothing is written to disk. This is the call to hand a model to a runtime from memory."""
+    return _mscrypt.decrypt_file_to_memory(path, key, mode, threads, progress)
 
 
 def is_cipher_file(path: PathLike) -> bool:

@@ -5,6 +5,7 @@
 
 #include <pybind11/pybind11.h>
 
+#include <optional>
 #include <string>
 
 #include "mscrypt/container.h"
@@ -24,6 +25,8 @@ SecretBytes KeyFromPython(const py::handle& key, const char* arg_name = "key");
 
 // ModeFromPython parses "AES-GCM" / "AES-CBC" / "SM4-CBC" (ValueError otherwise).
 Mode ModeFromPython(const py::handle& mode, const char* arg_name = "mode");
+// OptionalModeFromPython: like ModeFromPython, with None meaning "detect it from the data".
+std::optional<Mode> OptionalModeFromPython(const py::handle& mode, const char* arg_name = "mode");
 
 // ReadOnlyBuffer: a bytes-like argument held for the duration of a call.
 class ReadOnlyBuffer {

@@ -2,6 +2,8 @@
 // Outputs are allocated once at their exact size and filled with the GIL released.
 #include <pybind11/pybind11.h>
 
+#include <optional>
+
 #include "bindings.h"
 
 namespace mscrypt::python {
@@ -19,7 +21,7 @@ py::bytes NewBytes(size_t size, uint8_t** data) {
 py::bytes EncryptBytes(const py::handle& data, const py::handle& key, const py::handle& mode, const py::handle& threads) {
   ReadOnlyBuffer in(data, "data");
   SecretBytes k = KeyFromPython(key);
-  const Mode m = ModeFromPython(mode);
+  const Mode m = mode.is_none() ? Mode::kAesGcm : ModeFromPython(mode);  // None: MindSpore's default
   const Options options = MakeOptions(threads, py::bool_(false));
   StatusOr<uint64_t> size = EncryptedSize(m, in.view().size);
   if (!size.ok()) ThrowIfError(size.status());
@@ -39,8 +41,11 @@ py::bytes DecryptBytes(const py::handle& data, const py::handle& key, const py::
                        const py::handle& legacy) {
   ReadOnlyBuffer in(data, "data");
   SecretBytes k = KeyFromPython(key);
-  const Mode m = ModeFromPython(mode);
+  const std::optional<Mode> named = OptionalModeFromPython(mode);
   const Options options = MakeOptions(threads, legacy);
+  StatusOr<Mode> resolved = ResolveMode(named, in.view(), options.format);
+  if (!resolved.ok()) ThrowIfError(resolved.status());
+  const Mode m = *resolved;
   StatusOr<uint64_t> size = Status(StatusCode::kInternal, "unset");
   {
     py::gil_scoped_release release;
@@ -65,9 +70,17 @@ void FileToFile(bool encrypt, const py::handle& src, const py::handle& dst, cons
   const std::string s = PathFromPython(src, "src");
   const std::string d = PathFromPython(dst, "dst");
   SecretBytes k = KeyFromPython(key);
-  const Mode m = ModeFromPython(mode);
   Options options = MakeOptions(threads, legacy);
   options.in_place = BoolFromPython(in_place, "in_place");
+  // Encryption has no data to detect from: None means AES-GCM, MindSpore's default.
+  Mode m = Mode::kAesGcm;
+  if (encrypt) {
+    if (!mode.is_none()) m = ModeFromPython(mode);
+  } else {
+    StatusOr<Mode> resolved = ResolveFileMode(OptionalModeFromPython(mode), s, options.format);
+    if (!resolved.ok()) ThrowIfError(resolved.status());
+    m = *resolved;
+  }
   Status status;
   {
     py::gil_scoped_release release;
@@ -98,38 +111,136 @@ py::dict InfoToDict(const ContainerInfo& info) {
   return d;
 }
 
+// Plaintext: decrypted bytes in a self-wiping buffer, handed to Python without a copy. It exports
+// a writable, contiguous buffer (format "B"), so memoryview, numpy.frombuffer and runtimes that
+// wrap memory (ov.Tensor(..., shared_memory=True)) use it in place; every exporter holds a
+// reference, so the memory outlives them. wipe() zeroes it now; the allocation is wiped again and
+// freed when the last reference goes.
+struct PyPlaintext {
+  PlaintextBuffer buffer;
+};
+
+// ProgressFromPython: a Python callable as Options::progress. It runs on the calling thread with
+// the GIL taken back; the first exception it raises is kept and re-raised after the call.
+struct PythonProgress {
+  explicit PythonProgress(py::object f) : fn(std::move(f)) {}
+  py::object fn;
+  py::object error_type, error_value, error_trace;
+  void Install(Options* options) {
+    if (fn.is_none()) return;
+    if (!PyCallable_Check(fn.ptr())) ThrowArgumentTypeError("progress must be callable or None, not " + TypeName(fn));
+    options->progress = [this](uint64_t done, uint64_t total) {
+      py::gil_scoped_acquire gil;
+      if (error_type) return;
+      try {
+        fn(done, total);
+      } catch (py::error_already_set& e) {
+        error_type = e.type();
+        error_value = e.value();
+        error_trace = e.trace();
+      }
+    };
+  }
+  void RethrowIfFailed() {
+    if (!error_type) return;
+    PyErr_Restore(error_type.release().ptr(), error_value.release().ptr(), error_trace.release().ptr());
+    throw py::error_already_set();
+  }
+};
+
+PyPlaintext DecryptToMemory(const py::handle& data, const py::handle& key, const py::handle& mode,
+                            const py::handle& threads, const py::object& progress) {
+  ReadOnlyBuffer in(data, "data");
+  SecretBytes k = KeyFromPython(key);
+  Options options = MakeOptions(threads, py::bool_(false));
+  StatusOr<Mode> m = ResolveMode(OptionalModeFromPython(mode), in.view(), options.format);
+  if (!m.ok()) ThrowIfError(m.status());
+  PythonProgress report(progress);
+  report.Install(&options);
+  StatusOr<PlaintextBuffer> plain = Status(StatusCode::kInternal, "unset");
+  {
+    py::gil_scoped_release release;
+    plain = Decrypt(in.view(), k, *m, options);
+  }
+  report.RethrowIfFailed();
+  if (!plain.ok()) ThrowIfError(plain.status());
+  return PyPlaintext{std::move(plain).value()};
+}
+
+PyPlaintext DecryptFileToMemory(const py::handle& path, const py::handle& key, const py::handle& mode,
+                                const py::handle& threads, const py::object& progress) {
+  const std::string p = PathFromPython(path);
+  SecretBytes k = KeyFromPython(key);
+  Options options = MakeOptions(threads, py::bool_(false));
+  PythonProgress report(progress);
+  report.Install(&options);
+  StatusOr<PlaintextBuffer> plain = Status(StatusCode::kInternal, "unset");
+  {
+    py::gil_scoped_release release;
+    StatusOr<Mode> m = ResolveFileMode(OptionalModeFromPython(mode), p, options.format);
+    plain = m.ok() ? DecryptFile(p, k, *m, options) : StatusOr<PlaintextBuffer>(m.status());
+  }
+  report.RethrowIfFailed();
+  if (!plain.ok()) ThrowIfError(plain.status());
+  return PyPlaintext{std::move(plain).value()};
+}
+
 }  // namespace
 
 void RegisterContainer(py::module_& m) {
-  m.def("encrypt", &EncryptBytes, py::arg("data"), py::arg("key"), py::arg("mode") = "AES-GCM",
+  py::class_<PyPlaintext>(m, "Plaintext", py::buffer_protocol(),
+                          "Decrypted bytes in memory that wipe themselves (see mscrypt.Plaintext).")
+      .def_buffer([](PyPlaintext& p) -> py::buffer_info {
+        static uint8_t empty = 0;  // a valid pointer for a zero-length export
+        uint8_t* data = p.buffer.size() > 0 ? p.buffer.data() : &empty;
+        return py::buffer_info(data, 1, py::format_descriptor<uint8_t>::format(), 1,
+                               {static_cast<py::ssize_t>(p.buffer.size())}, {py::ssize_t{1}}, /*readonly=*/false);
+      })
+      .def("__len__", [](const PyPlaintext& p) { return p.buffer.size(); })
+      .def("wipe", [](PyPlaintext& p) { Wipe(p.buffer.data(), p.buffer.size()); },
+           "Zero the bytes now (views see zeros); the memory stays valid until the last reference goes.")
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](PyPlaintext& p, const py::object&, const py::object&, const py::object&) {
+        Wipe(p.buffer.data(), p.buffer.size());
+        return false;
+      })
+      .def("__repr__", [](const PyPlaintext& p) {
+        return "<mscrypt.Plaintext of " + std::to_string(p.buffer.size()) + " bytes>";  // never the bytes
+      });
+  m.def("decrypt_to_memory", &DecryptToMemory, py::arg("data"), py::arg("key"), py::arg("mode") = py::none(),
+        py::arg("threads") = 0, py::arg("progress") = py::none());
+  m.def("decrypt_file_to_memory", &DecryptFileToMemory, py::arg("path"), py::arg("key"), py::arg("mode") = py::none(),
+        py::arg("threads") = 0, py::arg("progress") = py::none());
+  m.def("encrypt", &EncryptBytes, py::arg("data"), py::arg("key"), py::arg("mode") = py::none(),
         py::arg("threads") = 0);
-  m.def("decrypt", &DecryptBytes, py::arg("data"), py::arg("key"), py::arg("mode") = "AES-GCM",
+  m.def("decrypt", &DecryptBytes, py::arg("data"), py::arg("key"), py::arg("mode") = py::none(),
         py::arg("threads") = 0, py::arg("legacy") = false);
   m.def("encrypt_file", [](const py::handle& src, const py::handle& dst, const py::handle& key,
                            const py::handle& mode, const py::handle& threads, const py::handle& in_place) {
           FileToFile(true, src, dst, key, mode, threads, py::bool_(false), in_place);
         },
-        py::arg("src"), py::arg("dst"), py::arg("key"), py::arg("mode") = "AES-GCM", py::arg("threads") = 0,
+        py::arg("src"), py::arg("dst"), py::arg("key"), py::arg("mode") = py::none(), py::arg("threads") = 0,
         py::arg("in_place") = false);
   m.def("decrypt_file", [](const py::handle& src, const py::handle& dst, const py::handle& key,
                            const py::handle& mode, const py::handle& threads, const py::handle& legacy,
                            const py::handle& in_place) { FileToFile(false, src, dst, key, mode, threads, legacy, in_place); },
-        py::arg("src"), py::arg("dst"), py::arg("key"), py::arg("mode") = "AES-GCM", py::arg("threads") = 0,
+        py::arg("src"), py::arg("dst"), py::arg("key"), py::arg("mode") = py::none(), py::arg("threads") = 0,
         py::arg("legacy") = false, py::arg("in_place") = false);
   m.def("verify_file", [](const py::handle& path, const py::handle& key, const py::handle& mode, const py::handle& threads,
                           const py::handle& legacy) {
           const std::string p = PathFromPython(path);
           SecretBytes k = KeyFromPython(key);
-          const Mode md = ModeFromPython(mode);
           const Options options = MakeOptions(threads, legacy);
+          StatusOr<Mode> md = ResolveFileMode(OptionalModeFromPython(mode), p, options.format);
+          if (!md.ok()) ThrowIfError(md.status());
           Status s;
           {
             py::gil_scoped_release release;
-            s = VerifyFile(p, k, md, options);
+            s = VerifyFile(p, k, *md, options);
           }
           ThrowIfError(s);
         },
-        py::arg("path"), py::arg("key"), py::arg("mode") = "AES-GCM", py::arg("threads") = 0, py::arg("legacy") = false);
+        py::arg("path"), py::arg("key"), py::arg("mode") = py::none(), py::arg("threads") = 0, py::arg("legacy") = false);
   m.def("is_cipher_file", [](const py::handle& path) {
           StatusOr<bool> r = IsEncryptedFile(PathFromPython(path));
           if (!r.ok()) ThrowIfError(r.status());

@@ -99,6 +99,11 @@ Mode ModeFromPython(const py::handle& mode, const char* arg_name) {
   return *m;
 }
 
+std::optional<Mode> OptionalModeFromPython(const py::handle& mode, const char* arg_name) {
+  if (mode.is_none()) return std::nullopt;
+  return ModeFromPython(mode, arg_name);
+}
+
 std::string PathFromPython(const py::handle& path, const char* arg_name) {
   py::object fspath = py::module_::import("os").attr("fspath");
   py::object p;

@@ -49,6 +49,10 @@ def _calls(tmp_path, enc, ckpt):
         ("encrypt_file", mscrypt.encrypt_file, (str(enc), out, KEY), {"mode": "AES-GCM", "threads": 0, "in_place": False}),
         ("decrypt_file", mscrypt.decrypt_file, (str(enc), out, KEY),
          {"mode": "AES-GCM", "threads": 0, "legacy": False, "in_place": False}),
+        ("decrypt_to_memory", mscrypt.decrypt_to_memory, (enc.read_bytes(), KEY),
+         {"mode": "AES-GCM", "threads": 0, "progress": None}),
+        ("decrypt_file_to_memory", mscrypt.decrypt_file_to_memory, (str(enc), KEY),
+         {"mode": "AES-GCM", "threads": 0, "progress": None}),
         ("verify_file", mscrypt.verify_file, (str(enc), KEY), {"mode": "AES-GCM", "threads": 0, "legacy": False}),
         ("inspect", mscrypt.inspect, (str(enc),), {"legacy": False}),
         ("load_checkpoint", mscrypt.load_checkpoint, (str(ckpt),),
@@ -68,7 +72,7 @@ def test_every_function_with_every_argument_wrongly_typed(files):
     for name, fn, args, kwargs in _calls(tmp_path, enc, ckpt):
         for arg in kwargs:
             for bad in WRONG:
-                if type(bad) is type(kwargs[arg]) or (arg in ("dec_key", "enc_key", "external") and bad is None):
+                if type(bad) is type(kwargs[arg]) or (arg in ("dec_key", "enc_key", "external", "mode") and bad is None):
                     continue  # a correctly typed value is not a test of this
                 with pytest.raises(mscrypt.Error) as ei:
                     fn(*args, **{**kwargs, arg: bad})

@@ -20,6 +20,7 @@ RETURNS = {
     "None": ("None",), "bool": ("bool",), "int": ("int",), "bytes": ("bytes",), "str": ("str",),
     "dict": ("Dict",), "list": ("List",), "tuple": ("Tuple",),
     "mscrypt._mscrypt.MindIRGraph": ("MindIRGraph",),
+    "mscrypt._mscrypt.Plaintext": ("Plaintext",),
 }
 
 
@@ -72,11 +73,12 @@ def test_every_native_function_is_stubbed():
     assert native - set(_stub_functions()) == set()
 
 
-def test_native_class_members_are_stubbed():
+@pytest.mark.parametrize("name", ["MindIRGraph", "Plaintext"])
+def test_native_class_members_are_stubbed(name):
     tree = ast.parse(STUB.read_text(encoding="utf-8"))
-    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "MindIRGraph")
-    stubbed = {n.name for n in cls.body if isinstance(n, ast.FunctionDef)}
-    native = {n for n in dir(_mscrypt.MindIRGraph) if not n.startswith("_")}
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name)
+    stubbed = {n.name for n in cls.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")}
+    native = {n for n in dir(getattr(_mscrypt, name)) if not n.startswith("_")}
     assert native == stubbed
 
 

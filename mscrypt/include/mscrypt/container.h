@@ -171,6 +171,13 @@ StatusOr<ContainerInfo> InspectFile(const std::string& path, Format format = For
 // DetectMode names the mode whose magic starts `data` (all three magics, SM4 included), or
 // nothing. It looks at the first 4 bytes only, like MindSpore's IsCipherFile.
 std::optional<Mode> DetectMode(ByteView data);
+// ResolveMode: `mode` when the caller named one; otherwise the mode the first block's magic names
+// (kNotEncrypted when there is none). Legacy files carry one magic for every mode, so the legacy
+// format needs an explicit mode (kInvalidArgument). An explicit mode is checked later, when the
+// blocks are read, as always.
+StatusOr<Mode> ResolveMode(std::optional<Mode> mode, ByteView data, Format format = Format::kCurrent);
+StatusOr<Mode> ResolveFileMode(std::optional<Mode> mode, const std::string& path, Format format = Format::kCurrent);
+
 // IsEncryptedFile: true when the file starts with a known magic. kIoError if it can't be read.
 StatusOr<bool> IsEncryptedFile(const std::string& path);
 
