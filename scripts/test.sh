@@ -4,7 +4,8 @@
 #   cpp      release build, ctest: C++ unit tests, C API test (compiled as C), CLI tests,
 #            fuzz-corpus replay, cross-checks against pyca/cryptography
 #   sanitize the same ctest suite built with AddressSanitizer + UndefinedBehaviorSanitizer
-#   python   `pip install .` into a fresh virtual environment, then pytest tests/python
+#   python   `pip install .[test,runtimes]` into a virtual environment, then pytest tests/python
+#            (OpenVINO and ONNX Runtime included: the adapters load encrypted models from memory)
 #   interop  real MindSpore 2.7.1 (its own venv, always in subprocesses) against mscrypt, both
 #            directions, every mode and key length (tests/interop, docs/compatibility.md)
 # Set MSCRYPT_SUITES="cpp python" to run a subset.
@@ -57,13 +58,14 @@ ensure_test_venv() {
   if [ ! -x "$TEST_VENV/bin/python" ]; then "$PY" -m venv "$TEST_VENV" || return 1; fi
   if [ -z "${MSCRYPT_TEST_VENV_READY:-}" ]; then
     "$TEST_VENV/bin/python" -m pip install -q --upgrade pip >/dev/null &&
-      "$TEST_VENV/bin/python" -m pip install -q ".[test]" &&
+      "$TEST_VENV/bin/python" -m pip install -q ".[test,runtimes]" &&
       MSCRYPT_TEST_VENV_READY=1
   fi
 }
 
 suite_python() {
-  ensure_test_venv && "$TEST_VENV/bin/python" -m pytest -q tests/python
+  # The runtime adapters' tests must run here, not skip: the runtimes are installed above.
+  ensure_test_venv && MSCRYPT_REQUIRE_RUNTIMES=1 "$TEST_VENV/bin/python" -m pytest -q tests/python
 }
 
 suite_interop() {

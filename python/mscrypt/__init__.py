@@ -27,8 +27,10 @@ from ._container import (
     Plaintext,
     decrypt,
     decrypt_file,
+    decrypt_file_into,
     decrypt_file_to_memory,
     decrypt_to_memory,
+    decrypted_size,
     encrypt,
     encrypt_file,
     inspect,
@@ -37,6 +39,10 @@ from ._container import (
     verify_file,
 )
 from ._mindir import ExternalData, MindIR, ParameterInfo, TensorSpec, export_mindir, load_mindir
+
+# Runtime adapters (mscrypt.openvino, mscrypt.onnxruntime) import their runtime lazily, on first
+# use; importing them here costs nothing when the runtime is absent.
+from . import onnxruntime, openvino  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -64,8 +70,10 @@ __all__ = [
     "WrongModeError",
     "decrypt",
     "decrypt_file",
+    "decrypt_file_into",
     "decrypt_file_to_memory",
     "decrypt_to_memory",
+    "decrypted_size",
     "encrypt",
     "encrypt_file",
     "export_mindir",

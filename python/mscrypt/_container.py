@@ -76,6 +76,20 @@ def decrypt_file_to_memory(path: PathLike, key: BytesLike, mode: Optional[str] =
     return _mscrypt.decrypt_file_to_memory(path, key, mode, threads, progress)
 
 
+def decrypted_size(path: PathLike, key: BytesLike, mode: Optional[str] = None, *, threads: int = 0) -> int:
+    """The exact plaintext size of the container file ``path`` (CBC modes need the key: the
+    padding decides it)."""
+    return _mscrypt.decrypted_file_size(path, key, mode, threads)
+
+
+def decrypt_file_into(path: PathLike, key: BytesLike, out: Any, mode: Optional[str] = None, *,
+                      threads: int = 0) -> int:
+    """Decrypt ``path`` straight into ``out``, a writable C-contiguous buffer of at least
+    :func:`decrypted_size` bytes that the caller (or a runtime) owns, and return the bytes written.
+    On failure ``out`` is wiped. Memory that ``out`` belongs to is not wiped by mscrypt later."""
+    return _mscrypt.decrypt_file_into(path, key, out, mode, threads)
+
+
 def is_cipher_file(path: PathLike) -> bool:
     """True when ``path`` starts with a block magic of any mode (SM4-CBC included)."""
     return _mscrypt.is_cipher_file(path)

@@ -185,9 +185,100 @@ PyPlaintext DecryptFileToMemory(const py::handle& path, const py::handle& key, c
   return PyPlaintext{std::move(plain).value()};
 }
 
+// WritableBuffer: a writable, C-contiguous buffer argument (numpy array, bytearray, memoryview of
+// runtime-owned memory) held for the duration of a call.
+class WritableBuffer {
+ public:
+  WritableBuffer(const py::handle& obj, const char* arg_name) {
+    if (PyObject_GetBuffer(obj.ptr(), &view_, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) != 0) {
+      PyErr_Clear();
+      ThrowArgumentTypeError(std::string(arg_name) + " must be a writable, C-contiguous buffer, not " + TypeName(obj));
+    }
+  }
+  ~WritableBuffer() { PyBuffer_Release(&view_); }
+  WritableBuffer(const WritableBuffer&) = delete;
+  WritableBuffer& operator=(const WritableBuffer&) = delete;
+  MutableByteView view() { return MutableByteView(static_cast<uint8_t*>(view_.buf), static_cast<size_t>(view_.len)); }
+
+ private:
+  Py_buffer view_{};
+};
+
+uint64_t DecryptedFileSizePy(const py::handle& path, const py::handle& key, const py::handle& mode,
+                             const py::handle& threads) {
+  const std::string p = PathFromPython(path);
+  SecretBytes k = KeyFromPython(key);
+  const Options options = MakeOptions(threads, py::bool_(false));
+  StatusOr<uint64_t> size = Status(StatusCode::kInternal, "unset");
+  {
+    py::gil_scoped_release release;
+    StatusOr<Mode> m = ResolveFileMode(OptionalModeFromPython(mode), p, options.format);
+    size = m.ok() ? DecryptedFileSize(p, k, *m, options) : StatusOr<uint64_t>(m.status());
+  }
+  if (!size.ok()) ThrowIfError(size.status());
+  return *size;
+}
+
+size_t DecryptFileIntoPy(const py::handle& path, const py::handle& key, const py::handle& out,
+                         const py::handle& mode, const py::handle& threads) {
+  const std::string p = PathFromPython(path);
+  SecretBytes k = KeyFromPython(key);
+  WritableBuffer buffer(out, "out");
+  const Options options = MakeOptions(threads, py::bool_(false));
+  size_t written = 0;
+  Status s;
+  {
+    py::gil_scoped_release release;
+    StatusOr<Mode> m = ResolveFileMode(OptionalModeFromPython(mode), p, options.format);
+    s = m.ok() ? DecryptFileInto(p, k, *m, buffer.view(), &written, options) : m.status();
+  }
+  ThrowIfError(s);
+  return written;
+}
+
+py::bytes DecryptFileToBytes(const py::handle& path, const py::handle& key, const py::handle& mode,
+                             const py::handle& threads) {
+  const std::string p = PathFromPython(path);
+  SecretBytes k = KeyFromPython(key);
+  const Options options = MakeOptions(threads, py::bool_(false));
+  StatusOr<Mode> m = ResolveFileMode(OptionalModeFromPython(mode), p, options.format);
+  if (!m.ok()) ThrowIfError(m.status());
+  StatusOr<uint64_t> size = Status(StatusCode::kInternal, "unset");
+  {
+    py::gil_scoped_release release;
+    size = DecryptedFileSize(p, k, *m, options);
+  }
+  if (!size.ok()) ThrowIfError(size.status());
+  uint8_t* out = nullptr;
+  py::bytes result = NewBytes(static_cast<size_t>(*size), &out);
+  Status s;
+  {
+    py::gil_scoped_release release;
+    size_t written = 0;
+    s = DecryptFileInto(p, k, *m, MutableByteView(out, static_cast<size_t>(*size)), &written, options);
+  }
+  ThrowIfError(s);
+  return result;
+}
+
 }  // namespace
 
 void RegisterContainer(py::module_& m) {
+  // For adapters handing plaintext to a runtime that takes bytes only (see mscrypt.onnxruntime).
+  m.def("decrypt_file_to_bytes", &DecryptFileToBytes, py::arg("path"), py::arg("key"), py::arg("mode") = py::none(),
+        py::arg("threads") = 0);
+  // Wipes a bytes object an adapter made and never handed out; refused if anything else holds it.
+  m.def("_wipe_private_bytes", [](const py::handle& b) {
+    if (!PyBytes_Check(b.ptr())) ThrowArgumentTypeError("expected bytes, not " + TypeName(b));
+    if (Py_REFCNT(b.ptr()) > 3) {  // the caller's name, this argument, and pybind11's handle
+      RaiseAs("InvalidArgumentError", InvalidArgumentError("the bytes object is shared; not wiped"));
+    }
+    Wipe(PyBytes_AS_STRING(b.ptr()), static_cast<size_t>(PyBytes_GET_SIZE(b.ptr())));
+  }, py::arg("b"));
+  m.def("decrypted_file_size", &DecryptedFileSizePy, py::arg("path"), py::arg("key"), py::arg("mode") = py::none(),
+        py::arg("threads") = 0);
+  m.def("decrypt_file_into", &DecryptFileIntoPy, py::arg("path"), py::arg("key"), py::arg("out"),
+        py::arg("mode") = py::none(), py::arg("threads") = 0);
   py::class_<PyPlaintext>(m, "Plaintext", py::buffer_protocol(),
                           "Decrypted bytes in memory that wipe themselves (see mscrypt.Plaintext).")
       .def_buffer([](PyPlaintext& p) -> py::buffer_info {
