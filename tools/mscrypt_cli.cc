@@ -125,6 +125,7 @@ enum class Subject { kContainer, kCheckpoint, kMindIR };
 std::string Hint(mscrypt_status s, uint32_t hints, Subject subject) {
   switch (s) {
     case MSCRYPT_ERR_AUTH_FAILED:
+      if ((hints & MSCRYPT_HINT_UNAUTHENTICATED_MODE) != 0) return "or the IV (--iv), if the file is raw AES-CBC";
       return "check the key and --mode; if both are right, the file is corrupted or was altered";
     case MSCRYPT_ERR_WRONG_MODE:
       return (hints & MSCRYPT_HINT_LEGACY_FORMAT) != 0
@@ -401,6 +402,7 @@ int ParseThreads(const char* value, const std::string& command) {
 struct Keyed {
   KeyPtr key;
   mscrypt_mode mode = MSCRYPT_MODE_AES_GCM;
+  bool mode_given = false;
   mscrypt_options opts;
 };
 
@@ -416,6 +418,7 @@ Keyed ParseKeyed(Args& args, const std::string& command, bool allow_legacy, bool
   char* env = args.Value("--key-env");
   const char* mode_arg = args.Value("--mode");
   k.mode = ParseModeArg(mode_arg, "--mode", command);
+  k.mode_given = mode_arg != nullptr;
   k.opts.threads = ParseThreads(args.Value("--threads"), command);
   const bool legacy = args.Flag("--legacy");
   args.Finish();
@@ -612,7 +615,8 @@ std::string ModeHelp() {
     if (mscrypt_mode_authenticated(static_cast<mscrypt_mode>(m))) continue;
     unauthenticated += (unauthenticated.empty() ? "" : " and ") + std::string(mscrypt_mode_name(static_cast<mscrypt_mode>(m)));
   }
-  return "  --mode MODE      " + ModeList(" (default)") + ", as MindSpore's enc_mode/dec_mode.\n"
+  return "  --mode MODE      " + ModeList(" (default)") + ", as MindSpore's enc_mode/dec_mode; when\n"
+         "                   reading, the default is the mode the file's first block names.\n"
          "                   " + unauthenticated + " are NOT authenticated: a wrong key is caught only by\n"
          "                   the padding check, and changes to the file are not detected.\n"
          "  --threads N      worker threads; 0 (default) = one per core\n";
@@ -622,10 +626,60 @@ std::string ModeHelp() {
 // files (blocks are read by offset); outputs to "-" are streamed, not atomic.
 bool IsStdio(const std::string& path) { return path == "-"; }
 
+// DetectMode: without --mode, the mode the input's first block names (its magic), so a file is
+// decrypted as it says; a file naming none keeps AES-GCM and fails with "not encrypted" as usual.
+void DetectMode(Keyed* k, const std::string& in) {
+  if (k->mode_given || k->opts.format == MSCRYPT_FORMAT_LEGACY || in == "-") return;
+  mscrypt_mode found = MSCRYPT_MODE_AES_GCM;
+  if (mscrypt_file_mode(&found, in.c_str()) == MSCRYPT_OK) k->mode = found;
+}
+
+// RawFormat: --format (mindspore, the default, or raw) and --iv, read before the key options.
+// Raw is AES-CBC with PKCS#7 and the caller's IV, no header (Windows ML, `openssl enc`).
+struct RawFormat {
+  bool raw = false;
+  uint8_t iv[16] = {0};
+};
+
+RawFormat ParseFormat(Args& args, const std::string& command) {
+  RawFormat f;
+  const char* format = args.Value("--format");
+  char* iv = args.Value("--iv");
+  if (format != nullptr && std::strcmp(format, "raw") != 0 && std::strcmp(format, "mindspore") != 0) {
+    Usage("--format is 'mindspore' (the block container, the default) or 'raw' (AES-CBC, PKCS#7, --iv)", command);
+  }
+  f.raw = format != nullptr && std::strcmp(format, "raw") == 0;
+  if (f.raw != (iv != nullptr)) Usage(f.raw ? "--format raw needs --iv HEX (16 bytes)" : "--iv needs --format raw", command);
+  if (f.raw) {
+    SecretBuf bytes(16);
+    bool upper = false;
+    ParseHexKey(iv, "--iv", &bytes, &upper);
+    if (bytes.size() != 16) BadValue("--iv must be 16 bytes (32 hex digits), got " + std::to_string(bytes.size()));
+    std::memcpy(f.iv, bytes.data(), 16);
+  }
+  return f;
+}
+
+// RunRaw: a raw-format encrypt or decrypt (the key from k; --mode, if given, must be AES-CBC).
+int RunRaw(bool encrypt, const RawFormat& f, Keyed& k, const std::string& in, const std::string& out,
+           const std::string& command) {
+  if (k.mode != MSCRYPT_MODE_AES_CBC && k.mode_given) Usage("--format raw is AES-CBC; omit --mode", command);
+  if (IsStdio(in) || IsStdio(out)) Usage("--format raw reads and writes files, not '-'", command);
+  if (k.opts.format == MSCRYPT_FORMAT_LEGACY) Usage("--legacy is for the MindSpore container, not --format raw", command);
+  Progress progress(encrypt ? "encrypting" : "decrypting", in, FileSize(in));
+  progress.Attach(&k.opts);
+  const mscrypt_status s = encrypt ? mscrypt_raw_encrypt_file(k.key.get(), f.iv, in.c_str(), out.c_str(), &k.opts)
+                                   : mscrypt_raw_decrypt_file(k.key.get(), f.iv, in.c_str(), out.c_str(), &k.opts);
+  Check(s, std::string("cannot ") + (encrypt ? "encrypt " : "decrypt ") + Quote(in));
+  return kExitOk;
+}
+
 int CmdEncrypt(Args& args) {
+  const RawFormat format = ParseFormat(args, "encrypt");
   Keyed k = ParseKeyed(args, "encrypt", false, false, /*allow_in_place=*/true);
   NeedPositionals(args, 2, "IN OUT", "encrypt");
   const std::string in = args.positionals()[0], out = args.positionals()[1];
+  if (format.raw) return RunRaw(true, format, k, in, out, "encrypt");
   if (IsStdio(in) && IsStdio(out)) Usage("IN and OUT cannot both be '-'", "encrypt");
   const std::string what = "cannot encrypt " + Quote(in) + " to " + Quote(out);
   if (IsStdio(in)) {
@@ -643,9 +697,12 @@ int CmdEncrypt(Args& args) {
 }
 
 int CmdDecrypt(Args& args) {
+  const RawFormat format = ParseFormat(args, "decrypt");
   Keyed k = ParseKeyed(args, "decrypt", true, false, /*allow_in_place=*/true);
   NeedPositionals(args, 2, "IN OUT", "decrypt");
   const std::string in = args.positionals()[0], out = args.positionals()[1];
+  if (format.raw) return RunRaw(false, format, k, in, out, "decrypt");
+  DetectMode(&k, in);
   if (IsStdio(in)) {
     Usage("IN must be a file: blocks are read by offset and checked before output, so '-' (standard input) "
           "cannot be decrypted; save it to a file first", "decrypt");
@@ -665,6 +722,7 @@ int CmdVerify(Args& args) {
   Keyed k = ParseKeyed(args, "verify", true);
   NeedPositionals(args, 1, "IN", "verify");
   const std::string in = args.positionals()[0];
+  DetectMode(&k, in);
   mscrypt_status s;
   {
     Progress progress("verifying", in, FileSize(in));
@@ -1117,6 +1175,15 @@ struct Command {
   int (*run)(Args&);
 };
 
+std::string RawHelp() {
+  return "  --format raw --iv HEX\n"
+         "                   raw AES-CBC instead of MindSpore's container: PKCS#7 padding, the given\n"
+         "                   16-byte IV, no header (Windows ML's format; openssl enc -aes-N-cbc -K -iv).\n"
+         "                   NOT authenticated: a wrong key is caught only when the final padding is\n"
+         "                   invalid, a wrong IV is never caught (it garbles the first 16 bytes), and\n"
+         "                   changes to the file are not detected.\n";
+}
+
 std::string EncryptHelp() {
   return std::string(
              "usage: mscrypt encrypt IN OUT (--key-hex HEX | --key-file PATH | --key-env VAR) [--mode MODE] [--threads N] [--in-place]\n\n"
@@ -1124,7 +1191,8 @@ std::string EncryptHelp() {
              "the same key and mode). OUT is replaced atomically; on failure it is left untouched. IN '-' reads\n"
              "standard input; OUT '-' streams to standard output. A symlink OUT is followed; a FIFO or device\n"
              "OUT is refused; OUT equal to IN is refused unless --in-place.\n\n") +
-         KeyHelp() + "Options:\n" + ModeHelp() + "  --in-place       allow OUT to be IN (replaced once the new file is complete)\n";
+         KeyHelp() + "Options:\n" + ModeHelp() + "  --in-place       allow OUT to be IN (replaced once the new file is complete)\n" +
+         RawHelp();
 }
 
 std::string DecryptHelp() {
@@ -1137,7 +1205,8 @@ std::string DecryptHelp() {
              "or device OUT is refused; OUT equal to IN is refused unless --in-place.\n\n") +
          KeyHelp() + "Options:\n" + ModeHelp() +
          "  --legacy         read MindSpore 1.3-1.6 files (no integrity protection; name the mode)\n"
-         "  --in-place       allow OUT to be IN (replaced once the new file is complete)\n";
+         "  --in-place       allow OUT to be IN (replaced once the new file is complete)\n" +
+         RawHelp();
 }
 
 std::string VerifyHelp() {

@@ -20,6 +20,7 @@
 #include "mscrypt/container.h"
 #include "mscrypt/mindir.h"
 #include "mscrypt/payload.h"
+#include "mscrypt/raw.h"
 #include "mscrypt/secret_bytes.h"
 #include "mscrypt/status.h"
 
@@ -329,6 +330,15 @@ mscrypt_status RunCallback(const mscrypt_key* key, const char* src_path, mscrypt
   return Report(CallCipher(key, src_path, cb, arg, sink));
 }
 
+// CheckRawCall: the argument checks of the raw AES-CBC calls (the key's size is the core's).
+mscrypt_status CheckRawCall(const mscrypt_key* key, const uint8_t* iv, const mscrypt_options* opts,
+                            mscrypt::Options* out) {
+  MSCRYPT_C_RETURN_IF_ERROR(ToOptions(opts, out));
+  if (key == nullptr) return InvalidArg("key is NULL");
+  if (iv == nullptr) return InvalidArg("iv is NULL");
+  return MSCRYPT_OK;
+}
+
 }  // namespace
 
 // ---- Entry points -------------------------------------------------------------------------------
@@ -374,6 +384,17 @@ mscrypt_status mscrypt_mode_parse(mscrypt_mode* out_mode, const char* name) {
 
 const char* mscrypt_mode_name(mscrypt_mode mode) {
   return ValidMode(mode) ? mscrypt::ModeName(ToMode(mode)) : nullptr;
+}
+
+mscrypt_status mscrypt_file_mode(mscrypt_mode* out_mode, const char* path) {
+  return Guard([&] {
+    if (out_mode == nullptr) return InvalidArg("out_mode is NULL");
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(path, "path"));
+    mscrypt::StatusOr<mscrypt::Mode> m = mscrypt::ResolveFileMode(std::nullopt, path);
+    if (!m.ok()) return Report(m.status());
+    *out_mode = static_cast<mscrypt_mode>(static_cast<int>(*m));
+    return MSCRYPT_OK;
+  });
 }
 
 int mscrypt_mode_authenticated(mscrypt_mode mode) {
@@ -607,6 +628,45 @@ mscrypt_status mscrypt_encrypt_fd_to_file(const mscrypt_key* key, mscrypt_mode m
     mscrypt::Options o;
     MSCRYPT_C_RETURN_IF_ERROR(CheckKeyedCall(key, mode, opts, &o));
     return Report(mscrypt::EncryptDescriptorToFile(fd, dst_path, key->bytes, ToMode(mode), o));
+  });
+}
+
+mscrypt_status mscrypt_raw_encrypt_file(const mscrypt_key* key, const uint8_t iv[16], const char* src_path,
+                                        const char* dst_path, const mscrypt_options* opts) {
+  return Guard([&] {
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(src_path, "source path"));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(dst_path, "destination path"));
+    mscrypt::Options o;
+    MSCRYPT_C_RETURN_IF_ERROR(CheckRawCall(key, iv, opts, &o));
+    return Report(mscrypt::RawEncryptFileToFile(src_path, dst_path, key->bytes, iv, o));
+  });
+}
+
+mscrypt_status mscrypt_raw_decrypt_file(const mscrypt_key* key, const uint8_t iv[16], const char* src_path,
+                                        const char* dst_path, const mscrypt_options* opts) {
+  return Guard([&] {
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(src_path, "source path"));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(dst_path, "destination path"));
+    mscrypt::Options o;
+    MSCRYPT_C_RETURN_IF_ERROR(CheckRawCall(key, iv, opts, &o));
+    return Report(mscrypt::RawDecryptFileToFile(src_path, dst_path, key->bytes, iv, o));
+  });
+}
+
+mscrypt_status mscrypt_raw_decrypt_file_alloc(const mscrypt_key* key, const uint8_t iv[16], mscrypt_buffer** out,
+                                              const char* path) {
+  return Guard([&] {
+    if (out == nullptr) return InvalidArg("out is NULL");
+    *out = nullptr;
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(path, "path"));
+    mscrypt::Options o;
+    MSCRYPT_C_RETURN_IF_ERROR(CheckRawCall(key, iv, nullptr, &o));
+    std::unique_ptr<mscrypt_buffer> buf(new mscrypt_buffer());
+    mscrypt::StatusOr<mscrypt::PlaintextBuffer> plain = mscrypt::RawDecryptFile(path, key->bytes, iv);
+    if (!plain.ok()) return Report(plain.status());
+    buf->core = std::move(plain).value();
+    *out = buf.release();
+    return MSCRYPT_OK;
   });
 }
 

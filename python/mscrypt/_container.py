@@ -6,6 +6,7 @@ import os
 from typing import Any, Callable, Dict, Optional, Union
 
 from . import _mscrypt
+from ._errors import InvalidArgumentError
 
 BytesLike = Union[bytes, bytearray, memoryview]
 PathLike = Union[str, "os.PathLike[str]"]
@@ -18,38 +19,73 @@ Progress = Optional[Callable[[int, int], Any]]
 Plaintext = _mscrypt.Plaintext
 
 
-def encrypt(data: BytesLike, key: BytesLike, mode: Optional[str] = None, *, threads: int = 0) -> bytes:
+# format="raw": AES-CBC with PKCS#7 padding, the caller's 16-byte IV and no header (Windows ML's
+# format; what `openssl enc -aes-N-cbc -K KEY -iv IV` writes). It is NOT authenticated: a wrong key
+# is caught only when the final padding is invalid (about 255 times in 256), a wrong IV never (it
+# garbles the first 16 bytes only), and modifications are not detected (docs/format.md §8).
+_FORMATS = ("mindspore", "raw")
+
+
+def _raw(format: str, mode: Optional[str], iv: Optional[BytesLike], legacy: bool = False) -> bool:
+    """Checks the format arguments; True for the raw format."""
+    if not isinstance(format, str) or format not in _FORMATS:
+        raise InvalidArgumentError('format must be "mindspore" (the block container) or "raw" (AES-CBC with iv)')
+    if format == "mindspore":
+        if iv is not None:
+            raise InvalidArgumentError('iv is for format="raw" only (the container stores its IVs)')
+        return False
+    if mode not in (None, "AES-CBC"):
+        raise InvalidArgumentError('format="raw" is AES-CBC; leave mode at None')
+    if legacy is not False:
+        raise InvalidArgumentError('legacy is for the MindSpore container, not format="raw"')
+    return True
+
+
+def encrypt(data: BytesLike, key: BytesLike, mode: Optional[str] = None, *, threads: int = 0,
+            format: str = "mindspore", iv: Optional[BytesLike] = None) -> bytes:
     """Encrypt ``data`` into MindSpore's container (64 MiB blocks, fresh random IV per block).
-    ``mode=None`` is AES-GCM, MindSpore's default."""
+    ``mode=None`` is AES-GCM, MindSpore's default. ``format="raw", iv=...``: raw AES-CBC (above)."""
+    if _raw(format, mode, iv):
+        return _mscrypt.raw_encrypt(data, key, iv)
     return _mscrypt.encrypt(data, key, mode, threads)
 
 
 def decrypt(data: BytesLike, key: BytesLike, mode: Optional[str] = None, *, threads: int = 0,
-            legacy: bool = False) -> bytes:
+            legacy: bool = False, format: str = "mindspore", iv: Optional[BytesLike] = None) -> bytes:
     """Decrypt a container. ``mode=None`` takes the mode from the first block's magic; a named mode
     is checked against it. ``legacy=True`` reads MindSpore 1.3-1.6 files, which carry NO integrity
     protection (a wrong key or a tampered file then decrypts to garbage silently) and do not name
-    their mode, so it must be given."""
+    their mode, so it must be given. ``format="raw", iv=...``: raw AES-CBC (above)."""
+    if _raw(format, mode, iv, legacy):
+        return _mscrypt.raw_decrypt(data, key, iv)
     return _mscrypt.decrypt(data, key, mode, threads, legacy)
 
 
 def encrypt_file(src: PathLike, dst: PathLike, key: BytesLike, mode: Optional[str] = None, *,
-                 threads: int = 0, in_place: bool = False) -> None:
+                 threads: int = 0, in_place: bool = False, format: str = "mindspore",
+                 iv: Optional[BytesLike] = None) -> None:
     """Encrypt file ``src`` to ``dst`` with bounded memory; ``dst`` is replaced atomically.
 
     ``src`` must be a regular file (a FIFO or device is refused, never waited on). A symlink
     ``dst`` is followed and its target replaced; a FIFO or device ``dst`` is refused; ``dst``
     naming ``src`` is refused unless ``in_place=True``. A new ``dst`` gets ``0666 & ~umask``; an
-    existing one keeps its permissions."""
+    existing one keeps its permissions. ``format="raw", iv=...``: raw AES-CBC (above), streamed
+    with bounded memory at any size."""
+    if _raw(format, mode, iv):
+        return _mscrypt.raw_encrypt_file(src, dst, key, iv, threads, in_place)
     _mscrypt.encrypt_file(src, dst, key, mode, threads, in_place)
 
 
 def decrypt_file(src: PathLike, dst: PathLike, key: BytesLike, mode: Optional[str] = None, *,
-                 threads: int = 0, legacy: bool = False, in_place: bool = False) -> None:
+                 threads: int = 0, legacy: bool = False, in_place: bool = False, format: str = "mindspore",
+                 iv: Optional[BytesLike] = None) -> None:
     """Decrypt file ``src`` to ``dst`` with bounded memory; on failure ``dst`` is untouched.
 
     The same rules as :func:`encrypt_file`, except that a new ``dst`` is created ``0600``: it
-    holds plaintext."""
+    holds plaintext. ``format="raw", iv=...``: raw AES-CBC (above); a failed padding check leaves
+    ``dst`` untouched."""
+    if _raw(format, mode, iv, legacy):
+        return _mscrypt.raw_decrypt_file(src, dst, key, iv, threads, in_place)
     _mscrypt.decrypt_file(src, dst, key, mode, threads, legacy, in_place)
 
 

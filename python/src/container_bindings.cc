@@ -2,9 +2,12 @@
 // Outputs are allocated once at their exact size and filled with the GIL released.
 #include <pybind11/pybind11.h>
 
+#include <array>
+#include <cstring>
 #include <optional>
 
 #include "bindings.h"
+#include "mscrypt/raw.h"
 
 namespace mscrypt::python {
 
@@ -261,9 +264,76 @@ py::bytes DecryptFileToBytes(const py::handle& path, const py::handle& key, cons
   return result;
 }
 
+// IvFromPython: the raw format's IV, exactly 16 bytes-like bytes (not secret, but never echoed).
+std::array<uint8_t, kRawIvSize> IvFromPython(const py::handle& iv) {
+  if (iv.is_none()) ThrowArgumentTypeError("iv is required for format=\"raw\" (16 bytes)");
+  if (PyUnicode_Check(iv.ptr()) || !PyObject_CheckBuffer(iv.ptr())) {
+    ThrowArgumentTypeError("iv must be bytes-like (16 bytes), not " + TypeName(iv));
+  }
+  ReadOnlyBuffer buf(iv, "iv");
+  if (buf.view().size != kRawIvSize) {
+    RaiseAs("InvalidArgumentError", InvalidArgumentError("iv must be 16 bytes, got " + std::to_string(buf.view().size)));
+  }
+  std::array<uint8_t, kRawIvSize> out{};
+  std::memcpy(out.data(), buf.view().data, kRawIvSize);
+  return out;
+}
+
+py::bytes RawBytes(bool encrypt, const py::handle& data, const py::handle& key, const py::handle& iv) {
+  ReadOnlyBuffer in(data, "data");
+  SecretBytes k = KeyFromPython(key);
+  const std::array<uint8_t, kRawIvSize> v = IvFromPython(iv);
+  if (encrypt) {
+    StatusOr<Buffer> out = Status(StatusCode::kInternal, "unset");
+    {
+      py::gil_scoped_release release;
+      out = RawEncrypt(in.view(), k, v.data());
+    }
+    if (!out.ok()) ThrowIfError(out.status());
+    return py::bytes(reinterpret_cast<const char*>(out->data()), out->size());
+  }
+  StatusOr<PlaintextBuffer> out = Status(StatusCode::kInternal, "unset");
+  {
+    py::gil_scoped_release release;
+    out = RawDecrypt(in.view(), k, v.data());
+  }
+  if (!out.ok()) ThrowIfError(out.status());
+  return py::bytes(reinterpret_cast<const char*>(out->data()), out->size());
+}
+
+void RawFile(bool encrypt, const py::handle& src, const py::handle& dst, const py::handle& key, const py::handle& iv,
+             const py::handle& threads, const py::handle& in_place) {
+  const std::string s = PathFromPython(src, "src");
+  const std::string d = PathFromPython(dst, "dst");
+  SecretBytes k = KeyFromPython(key);
+  const std::array<uint8_t, kRawIvSize> v = IvFromPython(iv);
+  Options options = MakeOptions(threads, py::bool_(false));
+  options.in_place = BoolFromPython(in_place, "in_place");
+  Status status;
+  {
+    py::gil_scoped_release release;
+    status = encrypt ? RawEncryptFileToFile(s, d, k, v.data(), options) : RawDecryptFileToFile(s, d, k, v.data(), options);
+  }
+  ThrowIfError(status);
+}
+
 }  // namespace
 
 void RegisterContainer(py::module_& m) {
+  m.def("raw_encrypt", [](const py::handle& data, const py::handle& key, const py::handle& iv) {
+    return RawBytes(true, data, key, iv);
+  }, py::arg("data"), py::arg("key"), py::arg("iv"));
+  m.def("raw_decrypt", [](const py::handle& data, const py::handle& key, const py::handle& iv) {
+    return RawBytes(false, data, key, iv);
+  }, py::arg("data"), py::arg("key"), py::arg("iv"));
+  m.def("raw_encrypt_file", [](const py::handle& src, const py::handle& dst, const py::handle& key, const py::handle& iv,
+                               const py::handle& threads, const py::handle& in_place) {
+    RawFile(true, src, dst, key, iv, threads, in_place);
+  }, py::arg("src"), py::arg("dst"), py::arg("key"), py::arg("iv"), py::arg("threads") = 0, py::arg("in_place") = false);
+  m.def("raw_decrypt_file", [](const py::handle& src, const py::handle& dst, const py::handle& key, const py::handle& iv,
+                               const py::handle& threads, const py::handle& in_place) {
+    RawFile(false, src, dst, key, iv, threads, in_place);
+  }, py::arg("src"), py::arg("dst"), py::arg("key"), py::arg("iv"), py::arg("threads") = 0, py::arg("in_place") = false);
   // For adapters handing plaintext to a runtime that takes bytes only (see mscrypt.onnxruntime).
   m.def("decrypt_file_to_bytes", &DecryptFileToBytes, py::arg("path"), py::arg("key"), py::arg("mode") = py::none(),
         py::arg("threads") = 0);

@@ -662,6 +662,62 @@ static void test_files(void) {
   mscrypt_key_free(bad);
 }
 
+/* Raw AES-CBC files (NIST SP 800-38A F.2.1 first block, then the PKCS#7 block) and
+ * mscrypt_file_mode / the *_fd streaming calls. */
+static void test_raw_and_streams(void) {
+  static const uint8_t kNistKey[16] = {0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6,
+                                       0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c};
+  static const uint8_t kIv[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+  static const uint8_t kPt[16] = {0x6b, 0xc1, 0xbe, 0xe2, 0x2e, 0x40, 0x9f, 0x96,
+                                  0xe9, 0x3d, 0x7e, 0x11, 0x73, 0x93, 0x17, 0x2a};
+  static const uint8_t kCt0[16] = {0x76, 0x49, 0xab, 0xac, 0x81, 0x19, 0xb2, 0x46,
+                                   0xce, 0xe9, 0x8e, 0x9b, 0x12, 0xe9, 0x19, 0x7d};
+  char plain[300], raw[300], back[300], enc[300];
+  mscrypt_key *key = make_key(kNistKey, 16);
+  mscrypt_buffer *b = NULL;
+  mscrypt_mode mode = MSCRYPT_MODE_SM4_CBC;
+  uint8_t *bytes;
+  size_t len = 0;
+  FILE *out;
+  path_in_dir(plain, sizeof(plain), "raw-plain.bin");
+  path_in_dir(raw, sizeof(raw), "raw.bin");
+  path_in_dir(back, sizeof(back), "raw-back.bin");
+  path_in_dir(enc, sizeof(enc), "stream.enc");
+  CHECK(write_file(plain, kPt, 16));
+  CHECK_OK(mscrypt_raw_encrypt_file(key, kIv, plain, raw, NULL));
+  bytes = read_file(raw, &len);
+  CHECK(bytes != NULL && len == 32 && memcmp(bytes, kCt0, 16) == 0);
+  free(bytes);
+  CHECK_OK(mscrypt_raw_decrypt_file(key, kIv, raw, back, NULL));
+  bytes = read_file(back, &len);
+  CHECK(bytes != NULL && len == 16 && memcmp(bytes, kPt, 16) == 0);
+  free(bytes);
+  CHECK_OK(mscrypt_raw_decrypt_file_alloc(key, kIv, &b, raw));
+  CHECK(mscrypt_buffer_len(b) == 16 && memcmp(mscrypt_buffer_data(b), kPt, 16) == 0);
+  mscrypt_buffer_free(b);
+  CHECK_STATUS(mscrypt_raw_decrypt_file(key, NULL, raw, back, NULL), MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK(write_file(back, kCt0, 15)); /* not a whole number of cipher blocks */
+  CHECK_STATUS(mscrypt_raw_decrypt_file(key, kIv, back, plain, NULL), MSCRYPT_ERR_TRUNCATED);
+  CHECK(mscrypt_last_error_hints() == MSCRYPT_HINT_INCOMPLETE);
+  /* The mode a container file names, and streaming to a descriptor. */
+  CHECK_STATUS(mscrypt_file_mode(&mode, plain), MSCRYPT_ERR_NOT_ENCRYPTED);
+  out = fopen(enc, "wb");
+  CHECK(out != NULL);
+  CHECK_OK(mscrypt_encrypt_file_to_fd(key, MSCRYPT_MODE_AES_CBC, plain, fileno(out), NULL));
+  fclose(out);
+  CHECK_OK(mscrypt_file_mode(&mode, enc));
+  CHECK(mode == MSCRYPT_MODE_AES_CBC);
+  out = fopen(back, "wb");
+  CHECK(out != NULL);
+  CHECK_OK(mscrypt_decrypt_file_to_fd(key, MSCRYPT_MODE_AES_CBC, enc, fileno(out), NULL));
+  fclose(out);
+  bytes = read_file(back, &len);
+  CHECK(bytes != NULL && len == 16 && memcmp(bytes, kPt, 16) == 0);
+  free(bytes);
+  CHECK_STATUS(mscrypt_decrypt_file_to_fd(key, MSCRYPT_MODE_AES_CBC, enc, -1, NULL), MSCRYPT_ERR_INVALID_ARGUMENT);
+  mscrypt_key_free(key);
+}
+
 static void test_file_writer(void) {
   char dst[300], never[300];
   const size_t piece = 1 << 20;
@@ -1467,6 +1523,7 @@ int main(int argc, char **argv) {
   test_failure_contract();
   test_thread_local_error();
   test_files();
+  test_raw_and_streams();
   test_file_writer();
   test_callbacks();
   test_progress_and_pread();

@@ -232,6 +232,30 @@ class CliTest(unittest.TestCase):
         info = json.loads(p.stdout.decode("utf-8"))  # strict UTF-8: invalid bytes would raise here
         self.assertIn("\ufffd", json.dumps(info, ensure_ascii=False))
 
+    @unittest.skipIf(shutil.which("openssl") is None, "openssl command not installed")
+    def test_raw_format_interoperates_with_openssl_enc(self):
+        iv = "0f0e0d0c0b0a09080706050403020100"
+        for key, bits in ((KEY16, 128), (KEY24, 192), (KEY32, 256)):
+            with self.subTest(bits=bits):
+                raw = self.path(f"m{bits}.raw")
+                self.ok("encrypt", self.plain, raw, "--key-hex", key, "--format", "raw", "--iv", iv)
+                subprocess.run(["openssl", "enc", "-d", f"-aes-{bits}-cbc", "-K", key, "-iv", iv, "-in", raw,
+                                "-out", self.path("o.dec")], check=True)
+                self.assertEqual(self.read(self.path("o.dec")), self.read(self.plain))
+                subprocess.run(["openssl", "enc", f"-aes-{bits}-cbc", "-K", key, "-iv", iv, "-in", self.plain,
+                                "-out", self.path("o.enc")], check=True)
+                self.assertEqual(self.read(self.path("o.enc")), self.read(raw))
+                self.ok("decrypt", self.path("o.enc"), self.path("m.dec"), "--key-hex", key, "--format", "raw", "--iv", iv)
+                self.assertEqual(self.read(self.path("m.dec")), self.read(self.plain))
+        self.assert_failure(self.run_cli("decrypt", raw, self.path("x"), "--key-hex", KEY16, "--format", "raw"),
+                            contains="--iv", code=2)
+        self.assert_failure(self.run_cli("decrypt", raw, self.path("x"), "--key-hex", KEY16, "--iv", iv),
+                            contains="--format raw", code=2)
+        self.assert_failure(self.run_cli("decrypt", raw, self.path("x"), "--key-hex", KEY32, "--format", "raw",
+                                         "--iv", iv[:-2]), contains="16 bytes", code=2)
+        self.assert_failure(self.run_cli("decrypt", raw, self.path("x"), "--key-hex", KEY32, "--format", "raw",
+                                         "--iv", iv, "--mode", "AES-GCM"), contains="AES-CBC", code=2)
+
     def test_killed_writers_leave_nothing_behind(self):
         """SIGKILL at many moments of an encrypt and a decrypt: the directory then holds exactly what
         it held before (the old output or the complete new one), never a temporary file."""

@@ -220,6 +220,11 @@ MSCRYPT_EXPORT const char *mscrypt_mode_name(mscrypt_mode mode);
  * probe; later calls are cheap. Thread-safe. */
 MSCRYPT_EXPORT int mscrypt_mode_is_available(mscrypt_mode mode);
 
+/* mscrypt_file_mode sets *out_mode to the mode the first block of the container file `path` names
+ * (its magic). MSCRYPT_ERR_NOT_ENCRYPTED when it names none; I/O errors as for reading. Legacy
+ * (MindSpore 1.3-1.6) files do not name their mode. */
+MSCRYPT_EXPORT mscrypt_status mscrypt_file_mode(mscrypt_mode *out_mode, const char *path);
+
 /* mscrypt_mode_authenticated returns 1 if every block of `mode` carries an authentication tag
  * (AES-GCM), 0 if a wrong key or a modified block can pass decryption (the CBC modes) or `mode`
  * is unknown. */
@@ -393,6 +398,22 @@ MSCRYPT_EXPORT mscrypt_status mscrypt_encrypt_file_to_fd(const mscrypt_key *key,
  * `dst_path`, atomically as mscrypt_encrypt_file. */
 MSCRYPT_EXPORT mscrypt_status mscrypt_encrypt_fd_to_file(const mscrypt_key *key, mscrypt_mode mode, int fd,
                                                          const char *dst_path, const mscrypt_options *opts);
+
+/* Raw AES-CBC (Windows ML's format; `openssl enc -aes-N-cbc -K -iv`): PKCS#7, the caller's 16-byte
+ * IV, no header; keys of 16, 24 or 32 bytes. NOT authenticated: a wrong key fails only when the
+ * final padding is invalid (about 255 times in 256), a wrong IV is never detected (it changes the
+ * first 16 bytes only), modifications are not detected. File calls stream with bounded memory and
+ * follow the output rules above; a failed decrypt leaves `dst_path` untouched. */
+MSCRYPT_EXPORT mscrypt_status mscrypt_raw_encrypt_file(const mscrypt_key *key, const uint8_t iv[16],
+                                                       const char *src_path, const char *dst_path,
+                                                       const mscrypt_options *opts);
+MSCRYPT_EXPORT mscrypt_status mscrypt_raw_decrypt_file(const mscrypt_key *key, const uint8_t iv[16],
+                                                       const char *src_path, const char *dst_path,
+                                                       const mscrypt_options *opts);
+/* mscrypt_raw_decrypt_file_alloc decrypts `path` into a new buffer (*out; free with
+ * mscrypt_buffer_free, which wipes it). */
+MSCRYPT_EXPORT mscrypt_status mscrypt_raw_decrypt_file_alloc(const mscrypt_key *key, const uint8_t iv[16],
+                                                             mscrypt_buffer **out, const char *path);
 
 /* mscrypt_decrypt_file decrypts `src_path` to `dst_path`, streaming with bounded memory. The
  * whole block structure is validated before any output is produced, and `dst_path` is replaced

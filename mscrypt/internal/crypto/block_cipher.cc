@@ -205,4 +205,36 @@ Status CbcPaddingLength(const ModeSpec& spec, const SecretBytes& key, const uint
   return Status::Ok();
 }
 
+StatusOr<std::unique_ptr<CbcStream>> CbcStream::Create(bool encrypt, const SecretBytes& key, const uint8_t iv[16]) {
+  const ModeSpec& spec = *SpecOf(Mode::kAesCbc);
+  MSCRYPT_ASSIGN_OR_RETURN(const EVP_CIPHER* cipher, GetCipher(spec, Format::kCurrent, key));
+  MSCRYPT_ASSIGN_OR_RETURN(CtxPtr ctx, NewCtx());
+  const int ok = encrypt ? EVP_EncryptInit_ex(ctx.get(), cipher, nullptr, key.UnsafeBytes(), iv)
+                         : EVP_DecryptInit_ex(ctx.get(), cipher, nullptr, key.UnsafeBytes(), iv);
+  if (ok != 1) return OpenSslFailure("cipher init failed");
+  return std::unique_ptr<CbcStream>(new CbcStream(ctx.release(), encrypt));
+}
+
+CbcStream::~CbcStream() { EVP_CIPHER_CTX_free(static_cast<EVP_CIPHER_CTX*>(ctx_)); }
+
+Status CbcStream::Update(const uint8_t* in, size_t len, uint8_t* out, size_t* produced) {
+  if (!UpdateAll(static_cast<EVP_CIPHER_CTX*>(ctx_), encrypt_, in, len, out, produced)) {
+    return OpenSslFailure(encrypt_ ? "encrypt update failed" : "decrypt update failed");
+  }
+  return Status::Ok();
+}
+
+Status CbcStream::Finish(uint8_t* out, size_t* produced) {
+  int n = 0;
+  const int ok = encrypt_ ? EVP_EncryptFinal_ex(static_cast<EVP_CIPHER_CTX*>(ctx_), out, &n)
+                          : EVP_DecryptFinal_ex(static_cast<EVP_CIPHER_CTX*>(ctx_), out, &n);
+  *produced = static_cast<size_t>(n);
+  if (ok == 1) return Status::Ok();
+  if (encrypt_) return OpenSslFailure("encrypt final failed");
+  ERR_clear_error();
+  return Status(StatusCode::kAuthenticationFailed,
+                "decryption failed (invalid padding at the end): wrong key, or the data was modified")
+      .WithHint(kHintUnauthenticatedMode);
+}
+
 }  // namespace mscrypt::internal

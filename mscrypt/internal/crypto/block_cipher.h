@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 #include "mscrypt/bytes.h"
 #include "mscrypt/mode.h"
@@ -37,6 +38,24 @@ Status OpenBlock(const ModeSpec& spec, Format format, const SecretBytes& key, co
 // block, or the IV for a one-block ciphertext. kAuthenticationFailed on invalid padding.
 Status CbcPaddingLength(const ModeSpec& spec, const SecretBytes& key, const uint8_t prev[16],
                         const uint8_t last[16], size_t* pad_len);
+
+// CbcStream: one AES-CBC (PKCS#7) encryption or decryption fed in pieces, for the raw format.
+// Update writes at most len + 16 bytes; Finish writes at most 16 (encrypt) and checks the padding
+// (decrypt: kAuthenticationFailed when it is invalid).
+class CbcStream {
+ public:
+  static StatusOr<std::unique_ptr<CbcStream>> Create(bool encrypt, const SecretBytes& key, const uint8_t iv[16]);
+  ~CbcStream();
+  CbcStream(const CbcStream&) = delete;
+  CbcStream& operator=(const CbcStream&) = delete;
+  Status Update(const uint8_t* in, size_t len, uint8_t* out, size_t* produced);
+  Status Finish(uint8_t* out, size_t* produced);
+
+ private:
+  CbcStream(void* ctx, bool encrypt) : ctx_(ctx), encrypt_(encrypt) {}
+  void* ctx_;  // EVP_CIPHER_CTX (kept out of this header: no OpenSSL above the crypto layer)
+  bool encrypt_;
+};
 
 }  // namespace mscrypt::internal
 
