@@ -162,6 +162,7 @@ Status RunJob(const Source& src, const Plan& plan, const Job& job, const ModeSpe
     const uint8_t* tag = tagged ? header + spec.tag_offset() : nullptr;
     // Verification decrypts in place over the ciphertext (it is not needed afterwards).
     uint8_t* out = sink != nullptr ? sink->Slot(e).data : ct;
+    if (out == nullptr) out = ct;  // an empty slot (a CBC block of no plaintext) has no pointer
     size_t produced = 0;
     Status s = internal::OpenBlock(spec, format, key, iv, tag, ct, e.cipher_len, out, &produced);
     if (s.ok() && sink != nullptr && produced != e.pt_len) {

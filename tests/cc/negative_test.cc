@@ -491,7 +491,8 @@ TEST(ResourceBounds, ManyTinyBlocksInEveryPath) {
     if (!IsModeAvailable(mode)) continue;
     std::vector<uint8_t> ct, plain;
     for (int i = 0; i < 5000; ++i) {
-      const auto p = PseudoRandom(1 + i % 3, i);
+      // CBC blocks may hold no plaintext at all (a 16-byte ciphertext of padding only).
+      const auto p = PseudoRandom(SpecOf(mode)->padded ? i % 3 : 1 + i % 3, i);
       plain.insert(plain.end(), p.begin(), p.end());
       auto b = SealWithIv(mode, key, kIv, p);
       ct.insert(ct.end(), b.begin(), b.end());
