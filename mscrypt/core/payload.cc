@@ -97,9 +97,11 @@ StatusOr<Payload> ReadPayloadFile(const std::string& path, const PayloadReadOpti
     MSCRYPT_RETURN_IF_ERROR(file->ReadAt(0, payload.owned_.mutable_view()));
     return payload;
   }
+  // The size bound comes from the headers alone. A container they do not describe is left to the
+  // decryption, whose parser knows the mode and reports the precise error (wrong mode, ...).
   if (options.check_size) {
-    MSCRYPT_ASSIGN_OR_RETURN(ContainerInfo info, InspectFile(path, options.container.format));
-    MSCRYPT_RETURN_IF_ERROR(options.check_size(info.plaintext_size_min));
+    StatusOr<ContainerInfo> info = InspectFile(path, options.container.format);
+    if (info.ok()) MSCRYPT_RETURN_IF_ERROR(options.check_size(info->plaintext_size_min));
   }
   file.reset();
   MSCRYPT_ASSIGN_OR_RETURN(payload.owned_, DecryptFile(path, *options.key, options.mode, options.container));
@@ -117,9 +119,9 @@ StatusOr<Payload> ReadPayload(ByteView data, const PayloadReadOptions& options) 
     return payload;
   }
   MSCRYPT_RETURN_IF_ERROR(core::CheckReadRequest(options.mode, *options.key, options.container));
-  if (options.check_size) {
-    MSCRYPT_ASSIGN_OR_RETURN(ContainerInfo info, Inspect(data, options.container.format));
-    MSCRYPT_RETURN_IF_ERROR(options.check_size(info.plaintext_size_min));
+  if (options.check_size) {  // as in ReadPayloadFile
+    StatusOr<ContainerInfo> info = Inspect(data, options.container.format);
+    if (info.ok()) MSCRYPT_RETURN_IF_ERROR(options.check_size(info->plaintext_size_min));
   }
   MSCRYPT_ASSIGN_OR_RETURN(payload.owned_, Decrypt(data, *options.key, options.mode, options.container));
   payload.encrypted_ = true;
