@@ -217,6 +217,8 @@ StatusOr<std::unique_ptr<AtomicFile>> AtomicFile::Create(const std::string& requ
   return std::unique_ptr<AtomicFile>(new AtomicFile(named, dest, std::string(buf.data()), mode));
 }
 
+namespace {
+
 // WriteAll writes all of `data` to `fd`, retrying short writes and EINTR.
 Status WriteAll(int fd, ByteView data, const std::string& name) {
   size_t done = 0;
@@ -230,6 +232,8 @@ Status WriteAll(int fd, ByteView data, const std::string& name) {
   }
   return Status::Ok();
 }
+
+}  // namespace
 
 Status DescriptorSink::Write(ByteView data) { return WriteAll(fd_, data, name_); }
 
