@@ -1165,6 +1165,43 @@ int CmdConvert(Args& args) {
   return kExitOk;
 }
 
+// ---- Keys ---------------------------------------------------------------------------------------
+
+int CmdKey(Args& args) {
+  const char* size_arg = args.Value("--size");
+  const bool hex = args.Flag("--hex");
+  args.Finish();
+  if (args.positionals().empty() || std::strcmp(args.positionals()[0], "new") != 0) {
+    Usage("the key subcommand is 'new': mscrypt key new OUT [--size N] [--hex]", "key");
+  }
+  NeedPositionals(args, 2, "new OUT", "key");
+  size_t size = 32;
+  if (size_arg != nullptr) {
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long n = std::strtoul(size_arg, &end, 10);
+    if (errno != 0 || end == size_arg || *end != '\0' || (n != 16 && n != 24 && n != 32)) {
+      Usage("--size is 16, 24 or 32 (bytes; SM4-CBC takes 16)", "key");
+    }
+    size = n;
+  }
+  const std::string out = args.positionals()[1];
+  if (out == "-") Usage("OUT must be a file: a key is never printed", "key");
+  Check(mscrypt_key_file_new(out.c_str(), size, hex ? 1 : 0), "cannot create the key file " + Quote(out));
+  std::printf("wrote a new %zu-byte key to %s (%s, mode 0600)\n", size, OneLine(out).c_str(),
+              hex ? "hex text, for --key-env or converter_lite's --decryptKey" : "raw bytes, for --key-file");
+  return kExitOk;
+}
+
+std::string KeyCmdHelp() {
+  return "usage: mscrypt key new OUT [--size N] [--hex]\n\n"
+         "Write a new random key (from the operating system's CSPRNG) to the new file OUT, created with\n"
+         "mode 0600; an existing OUT is never replaced. The key is never printed.\n\n"
+         "Options:\n"
+         "  --size N         16, 24 or 32 bytes (default 32: AES-256; SM4-CBC takes 16)\n"
+         "  --hex            write lowercase hex and a newline instead of raw bytes\n";
+}
+
 // ---- Command table ----------------------------------------------------------------------------
 //
 // A new command is one entry here plus its handler and help text.
@@ -1298,6 +1335,7 @@ const Command kCommands[] = {
     {"convert", "re-key a MindIR file with converter_lite's flags", CmdConvert},
     {"ckpt-list", "list a checkpoint's parameters (plain or encrypted)", CmdCkptList},
     {"mindir-info", "show a MindIR model's graph and parameters", CmdMindIRInfo},
+    {"key", "make a new key file (key new OUT)", CmdKey},
 };
 
 std::string HelpFor(const std::string& name) {
@@ -1308,6 +1346,7 @@ std::string HelpFor(const std::string& name) {
   if (name == "convert") return ConvertHelp();
   if (name == "ckpt-list") return CkptListHelp();
   if (name == "mindir-info") return MindIRInfoHelp();
+  if (name == "key") return KeyCmdHelp();
   return std::string();
 }
 
@@ -1351,7 +1390,7 @@ int main(int argc, char** argv) {
     }
     // Not echoed: a mistyped command line may start with a key.
     if (first[0] == '-') Usage("unknown option before the command", "");
-    Usage("unknown command; use encrypt, decrypt, verify, inspect, convert, ckpt-list or mindir-info", "");
+    Usage("unknown command; use encrypt, decrypt, verify, inspect, convert, ckpt-list, mindir-info or key", "");
   } catch (const CliError& e) {
     std::fprintf(stderr, "mscrypt: error: %s\n", OneLine(e.message).c_str());
     return e.exit_code;

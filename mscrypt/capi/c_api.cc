@@ -19,6 +19,7 @@
 #include "mscrypt/checkpoint.h"
 #include "mscrypt/container.h"
 #include "mscrypt/mindir.h"
+#include "mscrypt/keys.h"
 #include "mscrypt/payload.h"
 #include "mscrypt/raw.h"
 #include "mscrypt/secret_bytes.h"
@@ -35,6 +36,7 @@ static_assert(((MSCRYPT_HINT_NEED_REGULAR_FILE << 1) - 1) == mscrypt::kAllHints,
 static_assert(MSCRYPT_MODE_SM4_CBC == static_cast<int>(mscrypt::Mode::kSm4Cbc), "mode numbers");
 static_assert(MSCRYPT_FORMAT_LEGACY == static_cast<int>(mscrypt::Format::kLegacy), "format numbers");
 static_assert(MSCRYPT_MAX_BLOCK_PLAINTEXT_BYTES == mscrypt::kMaxBlockPlaintextSize, "block size");
+static_assert(MSCRYPT_MAX_KEY_BYTES == mscrypt::kMaxKeySize, "key size");
 static_assert(MSCRYPT_CKPT_DTYPE_INT8 == static_cast<int>(mscrypt::TensorType::kInt8), "dtype numbers");
 static_assert(MSCRYPT_CKPT_DTYPE_FLOAT32 == static_cast<int>(mscrypt::TensorType::kFloat32), "dtype numbers");
 static_assert(MSCRYPT_CKPT_DTYPE_STRING == static_cast<int>(mscrypt::TensorType::kString), "dtype numbers");
@@ -465,6 +467,24 @@ mscrypt_status mscrypt_key_new(mscrypt_key** out_key, const uint8_t* key, size_t
     std::unique_ptr<mscrypt_key> k(new mscrypt_key{mscrypt::SecretBytes(key, key_len)});
     *out_key = k.release();
     return MSCRYPT_OK;
+  });
+}
+
+mscrypt_status mscrypt_key_generate(mscrypt_key** out_key, size_t key_len) {
+  return Guard([&] {
+    if (out_key == nullptr) return InvalidArg("out_key is NULL");
+    *out_key = nullptr;
+    mscrypt::StatusOr<mscrypt::SecretBytes> key = mscrypt::GenerateKey(key_len);
+    if (!key.ok()) return Report(key.status());
+    *out_key = new mscrypt_key{std::move(key).value()};
+    return MSCRYPT_OK;
+  });
+}
+
+mscrypt_status mscrypt_key_file_new(const char* path, size_t key_len, int hex) {
+  return Guard([&] {
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(path, "path"));
+    return Report(mscrypt::WriteNewKeyFile(path, key_len, hex != 0));
   });
 }
 

@@ -126,6 +126,12 @@ def decrypt_file_into(path: PathLike, key: BytesLike, out: Any, mode: Optional[s
     return _mscrypt.decrypt_file_into(path, key, out, mode, threads)
 
 
+def generate_key(size: int = 32) -> bytearray:
+    """A new random key of ``size`` bytes (16, 24 or 32; default 32, AES-256) from the operating
+    system's CSPRNG, as a ``bytearray`` you can wipe: ``key[:] = bytes(len(key))``."""
+    return _mscrypt.generate_key(size)
+
+
 def is_cipher_file(path: PathLike) -> bool:
     """True when ``path`` starts with a block magic of any mode (SM4-CBC included)."""
     return _mscrypt.is_cipher_file(path)

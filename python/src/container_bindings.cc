@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "bindings.h"
+#include "mscrypt/keys.h"
 #include "mscrypt/raw.h"
 
 namespace mscrypt::python {
@@ -320,6 +321,16 @@ void RawFile(bool encrypt, const py::handle& src, const py::handle& dst, const p
 }  // namespace
 
 void RegisterContainer(py::module_& m) {
+  m.def("generate_key", [](const py::handle& size) -> py::bytearray {
+    const int64_t n = IntFromPython(size, "size");
+    if (n != 16 && n != 24 && n != 32) {
+      RaiseAs("InvalidArgumentError", InvalidArgumentError("size must be 16, 24 or 32 (bytes; SM4-CBC takes 16)"));
+    }
+    StatusOr<SecretBytes> key = GenerateKey(static_cast<size_t>(n));
+    if (!key.ok()) ThrowIfError(key.status());
+    // A bytearray, so the caller can wipe it (key[:] = bytes(len(key))).
+    return py::bytearray(reinterpret_cast<const char*>(key->UnsafeBytes()), key->size());
+  }, py::arg("size") = 32);
   m.def("raw_encrypt", [](const py::handle& data, const py::handle& key, const py::handle& iv) {
     return RawBytes(true, data, key, iv);
   }, py::arg("data"), py::arg("key"), py::arg("iv"));

@@ -716,6 +716,21 @@ static void test_raw_and_streams(void) {
   free(bytes);
   CHECK_STATUS(mscrypt_decrypt_file_to_fd(key, MSCRYPT_MODE_AES_CBC, enc, -1, NULL), MSCRYPT_ERR_INVALID_ARGUMENT);
   mscrypt_key_free(key);
+  /* Generated keys: a handle, and a key file that is never replaced. */
+  key = NULL;
+  CHECK_OK(mscrypt_key_generate(&key, 32));
+  CHECK(key != NULL && mscrypt_key_len(key) == 32);
+  CHECK_OK(mscrypt_key_check(key, MSCRYPT_MODE_AES_GCM));
+  mscrypt_key_free(key);
+  key = (mscrypt_key *)&g_checks;
+  CHECK_STATUS(mscrypt_key_generate(&key, 0), MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK(key == NULL);
+  path_in_dir(enc, sizeof(enc), "new.key");
+  CHECK_OK(mscrypt_key_file_new(enc, 16, 0));
+  bytes = read_file(enc, &len);
+  CHECK(bytes != NULL && len == 16);
+  free(bytes);
+  CHECK_STATUS(mscrypt_key_file_new(enc, 16, 0), MSCRYPT_ERR_IO);
 }
 
 static void test_file_writer(void) {

@@ -256,6 +256,27 @@ class CliTest(unittest.TestCase):
         self.assert_failure(self.run_cli("decrypt", raw, self.path("x"), "--key-hex", KEY32, "--format", "raw",
                                          "--iv", iv, "--mode", "AES-GCM"), contains="AES-CBC", code=2)
 
+    def test_key_new_writes_private_keys_and_never_replaces_one(self):
+        raw, hexfile = self.path("k.bin"), self.path("k.hex")
+        p = self.ok("key", "new", raw)
+        self.assertEqual(len(self.read(raw)), 32)
+        self.assertEqual(stat.S_IMODE(os.stat(raw).st_mode), 0o600)
+        self.assertNotIn(self.read(raw).hex(), p.stdout + p.stderr)
+        self.ok("key", "new", hexfile, "--hex", "--size", "16")
+        text = self.read(hexfile).decode()
+        self.assertRegex(text, r"^[0-9a-f]{32}\n$")
+        # The generated keys work with the key options.
+        self.ok("encrypt", self.plain, self.path("e"), "--key-file", raw)
+        self.ok("decrypt", self.path("e"), self.path("d"), "--key-file", raw)
+        self.ok("encrypt", self.plain, self.path("e2"), "--key-env", "K", env={"K": text.strip()})
+        before = self.read(raw)
+        self.assert_failure(self.run_cli("key", "new", raw), contains="exists")
+        self.assertEqual(self.read(raw), before)
+        self.assert_failure(self.run_cli("key", "new", self.path("x"), "--size", "20"), contains="16, 24 or 32", code=2)
+        self.assert_failure(self.run_cli("key", "new", "-"), contains="never printed", code=2)
+        self.assert_failure(self.run_cli("key", "show", raw), contains="new", code=2)
+        self.assertNotEqual(self.read(raw), self.read(self.path("k.hex"))[:32])
+
     def test_killed_writers_leave_nothing_behind(self):
         """SIGKILL at many moments of an encrypt and a decrypt: the directory then holds exactly what
         it held before (the old output or the complete new one), never a temporary file."""

@@ -101,3 +101,17 @@ def test_errors_of_the_memory_calls(tmp_path):
         mscrypt.decrypt_file_to_memory(tmp_path / "missing", KEY)
     with pytest.raises(mscrypt.ArgumentTypeError):
         mscrypt.decrypt_file_to_memory(tmp_path / "missing", "not bytes")
+
+
+def test_generate_key():
+    keys = {bytes(mscrypt.generate_key()) for _ in range(50)}
+    assert len(keys) == 50 and all(len(k) == 32 for k in keys)
+    k = mscrypt.generate_key(16)
+    assert isinstance(k, bytearray) and len(k) == 16
+    assert mscrypt.decrypt(mscrypt.encrypt(b"abc", k, "SM4-CBC") if mscrypt.is_mode_available("SM4-CBC")
+                           else mscrypt.encrypt(b"abc", k), k) == b"abc"
+    k[:] = bytes(16)  # the caller can wipe it
+    with pytest.raises(mscrypt.InvalidArgumentError):
+        mscrypt.generate_key(20)
+    with pytest.raises(mscrypt.ArgumentTypeError):
+        mscrypt.generate_key("32")

@@ -18,7 +18,7 @@ SIG = re.compile(r"^(\w+)\((.*)\) -> (.+)$")
 # pybind11 return type -> the stub annotations that match it
 RETURNS = {
     "None": ("None",), "bool": ("bool",), "int": ("int",), "bytes": ("bytes",), "str": ("str",),
-    "dict": ("Dict",), "list": ("List",), "tuple": ("Tuple",),
+    "dict": ("Dict",), "bytearray": ("bytearray",), "list": ("List",), "tuple": ("Tuple",),
     "mscrypt._mscrypt.MindIRGraph": ("MindIRGraph",),
     "mscrypt._mscrypt.Plaintext": ("Plaintext",),
 }

@@ -289,6 +289,15 @@ MSCRYPT_EXPORT void mscrypt_options_init(mscrypt_options *opts);
  * between threads freely. */
 typedef struct mscrypt_key mscrypt_key;
 
+/* mscrypt_key_generate makes a key of key_len (1..MSCRYPT_MAX_KEY_BYTES) random bytes from the
+ * operating system's CSPRNG (OpenSSL RAND_bytes). Free it with mscrypt_key_free. */
+MSCRYPT_EXPORT mscrypt_status mscrypt_key_generate(mscrypt_key **out_key, size_t key_len);
+
+/* mscrypt_key_file_new writes a new random key of key_len bytes to `path`: raw bytes, or with
+ * `hex` non-zero lowercase hex and a newline. The file is created 0600 and appears complete or
+ * not at all; an existing `path` is refused (MSCRYPT_ERR_IO), so no key is replaced by accident. */
+MSCRYPT_EXPORT mscrypt_status mscrypt_key_file_new(const char *path, size_t key_len, int hex);
+
 /* mscrypt_key_new copies key_len bytes from `key` into a new key handle and sets *out_key to it.
  * key_len must be 1..MSCRYPT_MAX_KEY_BYTES (the built-in modes check their own lengths when
  * used: AES 16/24/32, SM4 16). The caller still owns and should wipe its own copy of the bytes.

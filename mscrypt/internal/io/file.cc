@@ -186,6 +186,7 @@ StatusOr<std::unique_ptr<AtomicFile>> AtomicFile::Create(const std::string& requ
   struct stat st;
   if (::stat(dest.c_str(), &st) == 0) {
     if (S_ISDIR(st.st_mode)) return ErrnoError("cannot write", requested, EISDIR);
+    if (options.exclusive) return ErrnoError("cannot create", requested, EEXIST);
     if (!S_ISREG(st.st_mode)) {
       return IoError("cannot write '" + requested + "': it is " + FileTypeName(st.st_mode) +
                      "; mscrypt replaces regular files only and never a device or pipe")
@@ -203,7 +204,7 @@ StatusOr<std::unique_ptr<AtomicFile>> AtomicFile::Create(const std::string& requ
   const std::string dir = DirName(dest);
 #ifdef O_TMPFILE
   const int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-  if (fd >= 0) return std::unique_ptr<AtomicFile>(new AtomicFile(fd, dest, std::string(), mode));
+  if (fd >= 0) return std::unique_ptr<AtomicFile>(new AtomicFile(fd, dest, std::string(), mode, options.exclusive));
   if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL && errno != ENOENT) {
     return ErrnoError("cannot create a file in the directory of", requested, errno);
   }
@@ -214,7 +215,7 @@ StatusOr<std::unique_ptr<AtomicFile>> AtomicFile::Create(const std::string& requ
   buf.push_back('\0');
   const int named = ::mkostemp(buf.data(), O_CLOEXEC);
   if (named < 0) return ErrnoError("cannot create a file in the directory of", requested, errno);
-  return std::unique_ptr<AtomicFile>(new AtomicFile(named, dest, std::string(buf.data()), mode));
+  return std::unique_ptr<AtomicFile>(new AtomicFile(named, dest, std::string(buf.data()), mode, options.exclusive));
 }
 
 namespace {
@@ -258,7 +259,7 @@ Status AtomicFile::Write(ByteView data) {
 Status AtomicFile::LinkIntoPlace() {
   const std::string fd_path = "/proc/self/fd/" + std::to_string(fd_);
   if (::linkat(AT_FDCWD, fd_path.c_str(), AT_FDCWD, dest_.c_str(), AT_SYMLINK_FOLLOW) == 0) return Status::Ok();
-  if (errno != EEXIST) return ErrnoError("cannot link the new file to", dest_, errno);
+  if (errno != EEXIST || exclusive_) return ErrnoError("cannot link the new file to", dest_, errno);
   for (int attempt = 0; attempt < 16; ++attempt) {
     const std::string name = DirName(dest_) + "/." + BaseName(dest_) + ".tmp-" + RandomSuffix();
     if (::linkat(AT_FDCWD, fd_path.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) != 0) {
@@ -281,6 +282,10 @@ Status AtomicFile::Commit() {
   if (::fsync(fd_) != 0) return ErrnoError("cannot flush", dest_, errno);
   if (temp_path_.empty()) {
     MSCRYPT_RETURN_IF_ERROR(LinkIntoPlace());
+  } else if (exclusive_) {
+    // link() fails on an existing name, where rename() would replace it.
+    if (::link(temp_path_.c_str(), dest_.c_str()) != 0) return ErrnoError("cannot create", dest_, errno);
+    ::unlink(temp_path_.c_str());
   } else if (::rename(temp_path_.c_str(), dest_.c_str()) != 0) {
     return ErrnoError("cannot rename the temporary file onto", dest_, errno);
   }

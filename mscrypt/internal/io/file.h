@@ -68,6 +68,8 @@ struct OutputOptions {
   // source: the input being transformed; writing onto it is refused unless allow_same_file.
   const InputFile* source = nullptr;
   bool allow_same_file = false;
+  // exclusive: an existing destination is refused, even one that appears while writing.
+  bool exclusive = false;
 };
 
 // AtomicFile: writes go to an unnamed temporary file (O_TMPFILE) in the destination's directory;
@@ -89,14 +91,15 @@ class AtomicFile : public ByteSink {
   const std::string& temp_path() const { return temp_path_; }
 
  private:
-  AtomicFile(int fd, std::string dest, std::string temp, unsigned mode)
-      : fd_(fd), dest_(std::move(dest)), temp_path_(std::move(temp)), mode_(mode) {}
+  AtomicFile(int fd, std::string dest, std::string temp, unsigned mode, bool exclusive)
+      : fd_(fd), dest_(std::move(dest)), temp_path_(std::move(temp)), mode_(mode), exclusive_(exclusive) {}
   void Abandon();
   Status LinkIntoPlace();
   int fd_;
   std::string dest_;       // the resolved destination (a symlink's target)
   std::string temp_path_;  // empty while the temporary is unnamed (O_TMPFILE)
   unsigned mode_;          // permissions given at Commit
+  bool exclusive_;         // never replace an existing destination
   bool committed_ = false;
 };
 
