@@ -274,6 +274,20 @@ KeyPtr KeyFromFile(const std::string& path) {
             " bytes; it must hold only the raw key bytes (" + KeySizesText() + ")");
   }
   bytes.set_size(n);
+  // A hex key file (what `mscrypt key new --hex` writes): hex digits and a final newline. A raw key
+  // of a valid size never ends that way (its length would be 33, 49 or 65), so this is unambiguous.
+  if (n == 33 || n == 49 || n == 65) {
+    bool hex = bytes.data()[n - 1] == '\n';
+    for (size_t i = 0; hex && i + 1 < n; ++i) hex = HexDigit(static_cast<char>(bytes.data()[i])) >= 0;
+    if (hex) {
+      std::string text(reinterpret_cast<const char*>(bytes.data()), n - 1);
+      std::fprintf(stderr, "mscrypt: note: the key file of %s holds hex text; reading it as a %zu-byte key\n",
+                   OneLine(source).c_str(), (n - 1) / 2);
+      KeyPtr key = KeyFromHex(&text[0], source);
+      mscrypt_wipe(&text[0], text.size());
+      return key;
+    }
+  }
   return MakeKey(bytes);
 }
 

@@ -269,6 +269,9 @@ class CliTest(unittest.TestCase):
         self.ok("encrypt", self.plain, self.path("e"), "--key-file", raw)
         self.ok("decrypt", self.path("e"), self.path("d"), "--key-file", raw)
         self.ok("encrypt", self.plain, self.path("e2"), "--key-env", "K", env={"K": text.strip()})
+        p = self.ok("decrypt", self.path("e2"), self.path("d2"), "--key-file", hexfile)  # hex key file, said so
+        self.assertIn("holds hex text", p.stderr)
+        self.assertNotIn(text.strip(), p.stderr)
         before = self.read(raw)
         self.assert_failure(self.run_cli("key", "new", raw), contains="exists")
         self.assertEqual(self.read(raw), before)
