@@ -1,11 +1,10 @@
 // The container's read API (container.h): every call runs the one engine of core/read_engine.h
 // with a memory sink, a stream sink, or none (verification).
-#include <algorithm>
+#include <cstring>
 #include <limits>
 #include <string>
 
 #include "core/read_engine.h"
-#include "internal/parallel/parallel_for.h"
 #include "mscrypt/container.h"
 
 namespace mscrypt {
@@ -61,13 +60,14 @@ StatusOr<PlaintextBuffer> DecryptSource(const Source& src, const SecretBytes& ke
                                         const Options& options) {
   MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));
   MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, &key));
-  MSCRYPT_RETURN_IF_ERROR(core::AuthenticateFirstBlock(src, plan, mode, options.format, key));
+  MSCRYPT_ASSIGN_OR_RETURN(PlaintextBuffer first, core::DecryptFirstBlock(src, plan, mode, options.format, key));
   if (plan.plaintext_size > std::numeric_limits<size_t>::max()) {
     return Status(StatusCode::kResourceExhausted, "plaintext does not fit in memory");
   }
   MSCRYPT_ASSIGN_OR_RETURN(PlaintextBuffer out, PlaintextBuffer::Allocate(static_cast<size_t>(plan.plaintext_size)));
+  if (!first.empty()) std::memcpy(out.data(), first.data(), first.size());
   MemorySink sink(out.mutable_view());
-  MSCRYPT_RETURN_IF_ERROR(RunPlan(src, plan, mode, options.format, key, &sink, options));
+  MSCRYPT_RETURN_IF_ERROR(RunPlan(src, plan, mode, options.format, key, &sink, options, first.empty() ? 0 : 1));
   return out;
 }
 
@@ -137,15 +137,14 @@ Status DecryptFileToFile(const std::string& src_path, const std::string& dst, co
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(src_path));
   FileSource src(*file);
   // The plan validates the whole structure first (headers only), so a truncated or malformed
-  // file fails before the output is created; then windows of `threads` blocks are streamed.
+  // file fails before the output is created; then windows of blocks are streamed.
   MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, &key));
   internal::OutputOptions out_options;
   out_options.private_contents = true;  // plaintext
   out_options.source = file.get();
   out_options.allow_same_file = options.in_place;
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<internal::AtomicFile> out, internal::AtomicFile::Create(dst, out_options));
-  core::StreamSink sink(*out, static_cast<uint64_t>(std::min(internal::ResolveThreads(options.threads), kStreamWindowBlocks)) *
-                                  kMaxBlockPlaintextSize);
+  core::StreamSink sink(*out, core::StreamWindowBytes(options));
   MSCRYPT_RETURN_IF_ERROR(RunPlan(src, plan, mode, options.format, key, &sink, options));
   return out->Commit();
 }
@@ -158,8 +157,7 @@ Status DecryptFileToDescriptor(const std::string& src_path, int fd, const Secret
   FileSource src(*file);
   MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, &key));
   internal::DescriptorSink out(fd, "the output stream");
-  core::StreamSink sink(out, static_cast<uint64_t>(std::min(internal::ResolveThreads(options.threads), kStreamWindowBlocks)) *
-                                 kMaxBlockPlaintextSize);
+  core::StreamSink sink(out, core::StreamWindowBytes(options));
   return RunPlan(src, plan, mode, options.format, key, &sink, options);
 }
 

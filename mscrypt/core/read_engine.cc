@@ -41,29 +41,39 @@ class SequentialReader {
 };
 
 
+// IvOf / TagOf: where a block header keeps its IV and, in tagged current-format modes, its tag
+// (legacy headers have the CBC layout and no tag: docs/format.md §3).
+const uint8_t* IvOf(const uint8_t* header, const ModeSpec& spec, Format format) {
+  return header + (format == Format::kCurrent ? spec.iv_offset() : internal::kLegacyIvOffset);
+}
+const uint8_t* TagOf(const uint8_t* header, const ModeSpec& spec, Format format) {
+  return format == Format::kCurrent && spec.tag_size > 0 ? header + spec.tag_offset() : nullptr;
+}
+
 // PlaintextLength: exact for unpadded modes; for padded ones reads the last 32 ciphertext bytes
-// and probes the padding (docs/format.md §2.3).
+// (or, for a one-cipher-block block, the IV and those 16 bytes) and probes the padding
+// (docs/format.md §2.3).
 Status PlaintextLength(SequentialReader& src, const SecretBytes& key, const ModeSpec& spec, Format format,
-                       uint64_t offset, const BlockFrame& frame, const uint8_t* header, uint32_t* pt_len) {
+                       const BlockEntry& e, uint32_t* pt_len) {
   const bool padded = format == Format::kCurrent ? spec.padded : spec.legacy_padded;
   if (!padded) {
-    *pt_len = static_cast<uint32_t>(frame.cipher_len);
+    *pt_len = e.cipher_len;
     return Status::Ok();
   }
   uint8_t tail[32];
-  const uint8_t* prev;
-  const uint64_t ct = offset + frame.header_size;
-  if (frame.cipher_len == 16) {
+  const uint64_t ct = e.offset + e.header_size;
+  if (e.cipher_len == 16) {
+    uint8_t header[kMaxHeaderSize];
+    MSCRYPT_RETURN_IF_ERROR(src.Read(e.offset, MutableByteView(header, e.header_size)));
+    std::memcpy(tail, IvOf(header, spec, format), 16);  // the IV chains into the only block
     MSCRYPT_RETURN_IF_ERROR(src.Read(ct, MutableByteView(tail + 16, 16)));
-    prev = header + frame.iv_offset;
   } else {
-    MSCRYPT_RETURN_IF_ERROR(src.Read(ct + frame.cipher_len - 32, MutableByteView(tail, 32)));
-    prev = tail;
+    MSCRYPT_RETURN_IF_ERROR(src.Read(ct + e.cipher_len - 32, MutableByteView(tail, 32)));
   }
   size_t pad = 0;
   // Legacy CBC blocks use the same cipher and padding as current ones (docs/format.md §3).
-  MSCRYPT_RETURN_IF_ERROR(internal::CbcPaddingLength(spec, key, prev, tail + 16, &pad));
-  *pt_len = static_cast<uint32_t>(frame.cipher_len - pad);
+  MSCRYPT_RETURN_IF_ERROR(internal::CbcPaddingLength(spec, key, tail, tail + 16, &pad));
+  *pt_len = static_cast<uint32_t>(e.cipher_len - pad);
   return Status::Ok();
 }
 
@@ -96,9 +106,8 @@ Status OpenEntry(const Source& src, const BlockEntry& e, const ModeSpec& spec, F
     MSCRYPT_RETURN_IF_ERROR(src.Read(e.offset, MutableByteView(header_copy, e.header_size)));
     header = header_copy;
   }
-  const bool tagged = format == Format::kCurrent && spec.tag_size > 0;
-  const uint8_t* iv = header + (format == Format::kCurrent ? spec.iv_offset() : 12);
-  const uint8_t* tag = tagged ? header + spec.tag_offset() : nullptr;
+  const uint8_t* iv = IvOf(header, spec, format);
+  const uint8_t* tag = TagOf(header, spec, format);
   uint8_t* out = dst.data;
   if (ct == nullptr || out == nullptr) {
     // File input: read the ciphertext into the destination and decrypt in place when it has room
@@ -153,13 +162,12 @@ Status RunJob(const Source& src, const Plan& plan, const Job& job, const ModeSpe
   const size_t len = static_cast<size_t>(last.offset + EncodedSize(last) - base);
   MSCRYPT_ASSIGN_OR_RETURN(uint8_t* run, scratch.Get(worker, len));
   MSCRYPT_RETURN_IF_ERROR(src.Read(base, MutableByteView(run, len)));
-  const bool tagged = format == Format::kCurrent && spec.tag_size > 0;
   for (size_t i = job.begin; i < job.end; ++i) {
     const BlockEntry& e = plan.blocks[i];
     uint8_t* header = run + (e.offset - base);
     uint8_t* ct = header + e.header_size;
-    const uint8_t* iv = header + (format == Format::kCurrent ? spec.iv_offset() : 12);
-    const uint8_t* tag = tagged ? header + spec.tag_offset() : nullptr;
+    const uint8_t* iv = IvOf(header, spec, format);
+    const uint8_t* tag = TagOf(header, spec, format);
     // Verification decrypts in place over the ciphertext (it is not needed afterwards).
     uint8_t* out = sink != nullptr ? sink->Slot(e).data : ct;
     if (out == nullptr) out = ct;  // an empty slot (a CBC block of no plaintext) has no pointer
@@ -223,7 +231,6 @@ StatusOr<Plan> MakePlan(const Source& src, Mode mode, Format format, const Secre
   uint8_t header[kMaxHeaderSize];
   // Pass 1a: the whole structure, headers only. A structural error anywhere wins over a padding
   // error in an earlier block (docs/format.md §4).
-  std::vector<size_t> iv_offsets;
   SequentialReader reader(src);
   uint64_t offset = 0;
   for (uint64_t index = 0; offset < src.size(); ++index) {
@@ -236,25 +243,23 @@ StatusOr<Plan> MakePlan(const Source& src, Mode mode, Format format, const Secre
     plan.blocks.push_back(BlockEntry{offset, static_cast<uint32_t>(frame.header_size),
                                      static_cast<uint32_t>(frame.cipher_len), 0,
                                      static_cast<uint32_t>(frame.cipher_len)});
-    iv_offsets.push_back(frame.iv_offset);
     offset += frame.total_size();
   }
   // Pass 1b: with a key, exact plaintext lengths of padded blocks (their padding decides it).
   for (size_t i = 0; i < plan.blocks.size(); ++i) {
     BlockEntry& e = plan.blocks[i];
     if (key != nullptr) {
-      MSCRYPT_RETURN_IF_ERROR(reader.Read(e.offset, MutableByteView(header, e.header_size)));
-      BlockFrame frame;
-      frame.header_size = e.header_size;
-      frame.cipher_len = e.cipher_len;
-      frame.iv_offset = iv_offsets[i];
-      MSCRYPT_RETURN_IF_ERROR(
-          AtBlock(PlaintextLength(reader, *key, spec, format, e.offset, frame, header, &e.pt_len), i, e.offset));
+      MSCRYPT_RETURN_IF_ERROR(AtBlock(PlaintextLength(reader, *key, spec, format, e, &e.pt_len), i, e.offset));
     }
     e.pt_offset = plan.plaintext_size;
     plan.plaintext_size += e.pt_len;
   }
   return plan;
+}
+
+uint64_t StreamWindowBytes(const Options& options) {
+  return static_cast<uint64_t>(std::min(internal::ResolveThreads(options.threads), kStreamWindowBlocks)) *
+         kMaxBlockPlaintextSize;
 }
 
 MutableByteView MemorySink::Slot(const BlockEntry& e) {
@@ -283,29 +288,33 @@ Status StreamSink::Flush(const Plan& plan, size_t /*begin*/, size_t end) {
   return out_.Write(ByteView(buffer_.data(), static_cast<size_t>(last.pt_offset + last.pt_len - batch_pt_offset_)));
 }
 
-Status AuthenticateFirstBlock(const Source& src, const Plan& plan, Mode mode, Format format, const SecretBytes& key) {
+StatusOr<PlaintextBuffer> DecryptFirstBlock(const Source& src, const Plan& plan, Mode mode, Format format,
+                                            const SecretBytes& key) {
   const ModeSpec& spec = *SpecOf(mode);
-  if (plan.blocks.size() < 2 || format != Format::kCurrent || !spec.authenticated) return Status::Ok();
+  if (plan.blocks.size() < 2 || format != Format::kCurrent || !spec.authenticated) return PlaintextBuffer();
+  const BlockEntry& first = plan.blocks[0];
+  MSCRYPT_ASSIGN_OR_RETURN(PlaintextBuffer out, PlaintextBuffer::Allocate(first.pt_len));
   Scratch scratch(1);
-  return AtBlock(OpenEntry(src, plan.blocks[0], spec, format, key, MutableByteView(), scratch, 0), 0, 0);
+  MSCRYPT_RETURN_IF_ERROR(AtBlock(OpenEntry(src, first, spec, format, key, out.mutable_view(), scratch, 0), 0, 0));
+  return out;
 }
 
 Status RunPlan(const Source& src, const Plan& plan, Mode mode, Format format, const SecretBytes& key,
-               PlaintextSink* sink, const Options& options) {
+               PlaintextSink* sink, const Options& options, size_t first_block) {
   const ModeSpec& spec = *SpecOf(mode);
   const int workers = internal::ResolveThreads(options.threads);
   Scratch scratch(workers);
   // Batches bound memory (the sink's window) and let the calling thread report progress between
-  // them (then two full blocks per worker); without either, everything is one batch.
-  // With progress, a batch also ends after 2 blocks per worker once it holds kProgressStepBytes,
-  // so inputs of a few MiB report more than once without tiny blocks costing a batch each.
+  // them; without either, everything is one batch. With progress, a batch holds at most two full
+  // blocks per worker, and ends after 2 blocks per worker once it holds kProgressStepBytes, so
+  // inputs of a few MiB report more than once without tiny blocks costing a batch each.
   uint64_t batch_bytes = sink != nullptr ? sink->window_bytes() : 0;
   if (batch_bytes == 0 && options.progress) batch_bytes = uint64_t{2} * workers * kMaxBlockPlaintextSize;
   const size_t progress_blocks = options.progress ? static_cast<size_t>(workers) * 2 : 0;
   const size_t n = plan.blocks.size();
   Status s;
   std::vector<Job> jobs;
-  for (size_t begin = 0; s.ok() && begin < n;) {
+  for (size_t begin = first_block; s.ok() && begin < n;) {
     size_t end = begin;
     for (uint64_t bytes = 0; end < n; ++end) {
       const uint64_t size = EncodedSize(plan.blocks[end]);

@@ -122,14 +122,22 @@ class StreamSink : public PlaintextSink {
   uint64_t batch_pt_offset_ = 0;
 };
 
-// AuthenticateFirstBlock: for an authenticated mode, decrypt block 0 into scratch and check its
-// tag, so a wrong key fails before anything sized by the whole file is allocated.
-Status AuthenticateFirstBlock(const Source& src, const Plan& plan, Mode mode, Format format, const SecretBytes& key);
+// DecryptFirstBlock: for an authenticated mode and more than one block, block 0 decrypted (and
+// its tag checked) into its own buffer, so a wrong key fails before anything sized by the whole
+// file is allocated; the caller copies it into place and runs the plan from block 1. Empty when
+// that does not apply (block 0 of an authenticated mode is never empty).
+StatusOr<PlaintextBuffer> DecryptFirstBlock(const Source& src, const Plan& plan, Mode mode, Format format,
+                                            const SecretBytes& key);
 
-// RunPlan decrypts every block of `plan` into `sink`, or only authenticates them when `sink` is
-// null. On failure the sink discards its plaintext. Reports progress between batches.
+// RunPlan decrypts the blocks of `plan` from `first_block` on into `sink`, or only authenticates
+// them when `sink` is null. On failure the sink discards its plaintext. Reports progress between
+// batches.
 Status RunPlan(const Source& src, const Plan& plan, Mode mode, Format format, const SecretBytes& key,
-               PlaintextSink* sink, const Options& options);
+               PlaintextSink* sink, const Options& options, size_t first_block = 0);
+
+// StreamWindowBytes: the container bytes a stream sink holds per batch (kStreamWindowBlocks
+// blocks at most, whatever the thread count).
+uint64_t StreamWindowBytes(const Options& options);
 
 }  // namespace mscrypt::core
 

@@ -21,6 +21,7 @@ inline constexpr size_t kGcmNonceSize = 12;
 inline constexpr size_t kTagSize = 16;
 inline constexpr size_t kCipherBlockSize = 16;  // AES and SM4
 inline constexpr size_t kLegacyHeaderSize = 32;  // magic, block_len, iv_len, iv, cipher_len
+inline constexpr size_t kLegacyIvOffset = 12;
 inline constexpr size_t kMaxHeaderSize = 48;     // the largest header_size() of any mode
 
 inline constexpr size_t kLegacyMaxBlockPlaintextSize = size_t{512} << 20;
