@@ -78,35 +78,32 @@ Status Payload::ParseFailed(Status parse_error) const {
 }
 
 StatusOr<Payload> ReadPayloadFile(const std::string& path, const PayloadReadOptions& options) {
-  if (options.key != nullptr) MSCRYPT_RETURN_IF_ERROR(core::CheckReadRequest(options.mode, *options.key, options.container));
-  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(path));
-  core::FileSource src(*file);
-  uint8_t magic[internal::kMagicSize] = {0};
-  const bool has_magic_room = file->size() >= internal::kMagicSize;
-  if (has_magic_room) MSCRYPT_RETURN_IF_ERROR(file->ReadAt(0, MutableByteView(magic, sizeof(magic))));
-  const std::optional<Mode> detected =
-      has_magic_room ? DetectMode(ByteView(magic, sizeof(magic))) : std::optional<Mode>();
   Payload payload;
-  if (options.key == nullptr) {
-    if (detected) return KeyRequired(*detected);
-    if (options.check_size) MSCRYPT_RETURN_IF_ERROR(options.check_size(file->size()));
-    if (file->size() > std::numeric_limits<size_t>::max()) {
-      return Status(StatusCode::kResourceExhausted, "'" + path + "' is too large to read into memory");
+  if (options.key != nullptr) {
+    MSCRYPT_RETURN_IF_ERROR(core::CheckReadRequest(options.mode, *options.key, options.container));  // before I/O
+    // The size bound comes from the headers alone. A container they do not describe is left to
+    // the decryption, whose parser knows the mode and reports the precise error (wrong mode, ...).
+    if (options.check_size) {
+      StatusOr<ContainerInfo> info = InspectFile(path, options.container.format);
+      if (info.ok()) MSCRYPT_RETURN_IF_ERROR(options.check_size(info->plaintext_size_min));
     }
-    MSCRYPT_ASSIGN_OR_RETURN(payload.owned_, PlaintextBuffer::Allocate(static_cast<size_t>(file->size())));
-    MSCRYPT_RETURN_IF_ERROR(file->ReadAt(0, payload.owned_.mutable_view()));
+    MSCRYPT_ASSIGN_OR_RETURN(payload.owned_, DecryptFile(path, *options.key, options.mode, options.container));
+    payload.encrypted_ = true;
+    payload.mode_ = options.mode;
     return payload;
   }
-  // The size bound comes from the headers alone. A container they do not describe is left to the
-  // decryption, whose parser knows the mode and reports the precise error (wrong mode, ...).
-  if (options.check_size) {
-    StatusOr<ContainerInfo> info = InspectFile(path, options.container.format);
-    if (info.ok()) MSCRYPT_RETURN_IF_ERROR(options.check_size(info->plaintext_size_min));
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(path));
+  if (file->size() >= internal::kMagicSize) {  // refused before anything of the file's size exists
+    uint8_t magic[internal::kMagicSize];
+    MSCRYPT_RETURN_IF_ERROR(file->ReadAt(0, MutableByteView(magic, sizeof(magic))));
+    if (const std::optional<Mode> detected = DetectMode(ByteView(magic, sizeof(magic)))) return KeyRequired(*detected);
   }
-  file.reset();
-  MSCRYPT_ASSIGN_OR_RETURN(payload.owned_, DecryptFile(path, *options.key, options.mode, options.container));
-  payload.encrypted_ = true;
-  payload.mode_ = options.mode;
+  if (options.check_size) MSCRYPT_RETURN_IF_ERROR(options.check_size(file->size()));
+  if (file->size() > std::numeric_limits<size_t>::max()) {
+    return Status(StatusCode::kResourceExhausted, "'" + path + "' is too large to read into memory");
+  }
+  MSCRYPT_ASSIGN_OR_RETURN(payload.owned_, PlaintextBuffer::Allocate(static_cast<size_t>(file->size())));
+  MSCRYPT_RETURN_IF_ERROR(file->ReadAt(0, payload.owned_.mutable_view()));
   return payload;
 }
 
