@@ -22,6 +22,27 @@ py::bytes NewBytes(size_t size, uint8_t** data) {
   return py::reinterpret_steal<py::bytes>(obj);
 }
 
+// DecryptedBytes: a bytes object of the plaintext size `size_of` reports, filled by `fill`, both
+// run without the GIL (the size comes first so the bytes are allocated once, exactly).
+template <typename SizeFn, typename FillFn>
+py::bytes DecryptedBytes(SizeFn size_of, FillFn fill) {
+  StatusOr<uint64_t> size = Status(StatusCode::kInternal, "unset");
+  {
+    py::gil_scoped_release release;
+    size = size_of();
+  }
+  if (!size.ok()) ThrowIfError(size.status());
+  uint8_t* out = nullptr;
+  py::bytes result = NewBytes(static_cast<size_t>(*size), &out);
+  Status s;
+  {
+    py::gil_scoped_release release;
+    s = fill(MutableByteView(out, static_cast<size_t>(*size)));
+  }
+  ThrowIfError(s);
+  return result;
+}
+
 py::bytes EncryptBytes(const py::handle& data, const py::handle& key, const py::handle& mode, const py::handle& threads) {
   ReadOnlyBuffer in(data, "data");
   SecretBytes k = KeyFromPython(key);
@@ -50,22 +71,9 @@ py::bytes DecryptBytes(const py::handle& data, const py::handle& key, const py::
   StatusOr<Mode> resolved = ResolveMode(named, in.view(), options.format);
   if (!resolved.ok()) ThrowIfError(resolved.status());
   const Mode m = *resolved;
-  StatusOr<uint64_t> size = Status(StatusCode::kInternal, "unset");
-  {
-    py::gil_scoped_release release;
-    size = DecryptedSize(in.view(), k, m, options);
-  }
-  if (!size.ok()) ThrowIfError(size.status());
-  uint8_t* out = nullptr;
-  py::bytes result = NewBytes(static_cast<size_t>(*size), &out);
-  Status s;
-  {
-    py::gil_scoped_release release;
-    size_t written = 0;
-    s = DecryptInto(in.view(), k, m, MutableByteView(out, static_cast<size_t>(*size)), &written, options);
-  }
-  ThrowIfError(s);
-  return result;
+  size_t written = 0;
+  return DecryptedBytes([&] { return DecryptedSize(in.view(), k, m, options); },
+                        [&](MutableByteView out) { return DecryptInto(in.view(), k, m, out, &written, options); });
 }
 
 void FileToFile(bool encrypt, const py::handle& src, const py::handle& dst, const py::handle& key,
@@ -179,9 +187,10 @@ PyPlaintext DecryptFileToMemory(const py::handle& path, const py::handle& key, c
   PythonProgress report(progress);
   report.Install(&options);
   StatusOr<PlaintextBuffer> plain = Status(StatusCode::kInternal, "unset");
+  const std::optional<Mode> named = OptionalModeFromPython(mode);  // with the GIL
   {
     py::gil_scoped_release release;
-    StatusOr<Mode> m = ResolveFileMode(OptionalModeFromPython(mode), p, options.format);
+    StatusOr<Mode> m = ResolveFileMode(named, p, options.format);
     plain = m.ok() ? DecryptFile(p, k, *m, options) : StatusOr<PlaintextBuffer>(m.status());
   }
   report.RethrowIfFailed();
@@ -214,9 +223,10 @@ uint64_t DecryptedFileSizePy(const py::handle& path, const py::handle& key, cons
   SecretBytes k = KeyFromPython(key);
   const Options options = MakeOptions(threads, py::bool_(false));
   StatusOr<uint64_t> size = Status(StatusCode::kInternal, "unset");
+  const std::optional<Mode> named = OptionalModeFromPython(mode);  // with the GIL
   {
     py::gil_scoped_release release;
-    StatusOr<Mode> m = ResolveFileMode(OptionalModeFromPython(mode), p, options.format);
+    StatusOr<Mode> m = ResolveFileMode(named, p, options.format);
     size = m.ok() ? DecryptedFileSize(p, k, *m, options) : StatusOr<uint64_t>(m.status());
   }
   if (!size.ok()) ThrowIfError(size.status());
@@ -231,9 +241,10 @@ size_t DecryptFileIntoPy(const py::handle& path, const py::handle& key, const py
   const Options options = MakeOptions(threads, py::bool_(false));
   size_t written = 0;
   Status s;
+  const std::optional<Mode> named = OptionalModeFromPython(mode);  // with the GIL
   {
     py::gil_scoped_release release;
-    StatusOr<Mode> m = ResolveFileMode(OptionalModeFromPython(mode), p, options.format);
+    StatusOr<Mode> m = ResolveFileMode(named, p, options.format);
     s = m.ok() ? DecryptFileInto(p, k, *m, buffer.view(), &written, options) : m.status();
   }
   ThrowIfError(s);
@@ -247,22 +258,9 @@ py::bytes DecryptFileToBytes(const py::handle& path, const py::handle& key, cons
   const Options options = MakeOptions(threads, py::bool_(false));
   StatusOr<Mode> m = ResolveFileMode(OptionalModeFromPython(mode), p, options.format);
   if (!m.ok()) ThrowIfError(m.status());
-  StatusOr<uint64_t> size = Status(StatusCode::kInternal, "unset");
-  {
-    py::gil_scoped_release release;
-    size = DecryptedFileSize(p, k, *m, options);
-  }
-  if (!size.ok()) ThrowIfError(size.status());
-  uint8_t* out = nullptr;
-  py::bytes result = NewBytes(static_cast<size_t>(*size), &out);
-  Status s;
-  {
-    py::gil_scoped_release release;
-    size_t written = 0;
-    s = DecryptFileInto(p, k, *m, MutableByteView(out, static_cast<size_t>(*size)), &written, options);
-  }
-  ThrowIfError(s);
-  return result;
+  size_t written = 0;
+  return DecryptedBytes([&] { return DecryptedFileSize(p, k, *m, options); },
+                        [&](MutableByteView out) { return DecryptFileInto(p, k, *m, out, &written, options); });
 }
 
 // IvFromPython: the raw format's IV, exactly 16 bytes-like bytes (not secret, but never echoed).
@@ -421,10 +419,11 @@ void RegisterContainer(py::module_& m) {
         py::arg("path"));
   m.def("inspect_file", [](const py::handle& path, const py::handle& legacy) {
           const std::string p = PathFromPython(path);
+          const Format format = BoolFromPython(legacy, "legacy") ? Format::kLegacy : Format::kCurrent;
           StatusOr<ContainerInfo> info = Status(StatusCode::kInternal, "unset");
           {
             py::gil_scoped_release release;
-            info = InspectFile(p, BoolFromPython(legacy, "legacy") ? Format::kLegacy : Format::kCurrent);
+            info = InspectFile(p, format);
           }
           if (!info.ok()) ThrowIfError(info.status());
           return InfoToDict(*info);
