@@ -115,3 +115,22 @@ def test_generate_key():
         mscrypt.generate_key(20)
     with pytest.raises(mscrypt.ArgumentTypeError):
         mscrypt.generate_key("32")
+
+
+def test_decrypt_file_into_and_its_bad_arguments(tmp_path):
+    data = b"m" * 5000
+    path = tmp_path / "f.enc"
+    path.write_bytes(mscrypt.encrypt(data, KEY, "AES-CBC"))
+    assert mscrypt.decrypted_size(path, KEY) == len(data)
+    out = bytearray(len(data))
+    assert mscrypt.decrypt_file_into(path, KEY, out) == len(data) and bytes(out) == data
+    with pytest.raises(mscrypt.ArgumentTypeError, match="writable"):
+        mscrypt.decrypt_file_into(path, KEY, b"\0" * len(data))  # read-only
+    with pytest.raises(mscrypt.ArgumentTypeError, match="out"):
+        mscrypt.decrypt_file_into(path, KEY, "not a buffer")
+    with pytest.raises(mscrypt.ArgumentTypeError):
+        mscrypt.decrypt_file_into(path, KEY, np.zeros((100, 100), np.uint8)[:, ::2])  # not contiguous
+    small = bytearray(10)
+    with pytest.raises(mscrypt.InvalidArgumentError):
+        mscrypt.decrypt_file_into(path, KEY, small)
+    assert small == bytearray(10)
