@@ -30,9 +30,10 @@
 static_assert(MSCRYPT_OK == static_cast<int>(mscrypt::StatusCode::kOk), "status numbers");
 static_assert(MSCRYPT_ERR_INTERNAL == static_cast<int>(mscrypt::StatusCode::kInternal), "status numbers");
 static_assert(MSCRYPT_ERR_KEY_REQUIRED == static_cast<int>(mscrypt::StatusCode::kKeyRequired), "status numbers");
+static_assert(MSCRYPT_ERR_WRONG_PASSPHRASE == static_cast<int>(mscrypt::StatusCode::kWrongPassphrase), "status numbers");
 static_assert(MSCRYPT_HINT_UNAUTHENTICATED_MODE == mscrypt::kHintUnauthenticatedMode, "hint numbers");
 static_assert(MSCRYPT_HINT_CHECK_KEY_SIZE == mscrypt::kHintCheckKeySize, "hint numbers");
-static_assert(((MSCRYPT_HINT_NEED_REGULAR_FILE << 1) - 1) == mscrypt::kAllHints, "every hint has a C name");
+static_assert(((MSCRYPT_HINT_NEED_PASSPHRASE << 1) - 1) == mscrypt::kAllHints, "every hint has a C name");
 static_assert(MSCRYPT_MODE_SM4_CBC == static_cast<int>(mscrypt::Mode::kSm4Cbc), "mode numbers");
 static_assert(MSCRYPT_FORMAT_LEGACY == static_cast<int>(mscrypt::Format::kLegacy), "format numbers");
 static_assert(MSCRYPT_MAX_BLOCK_PLAINTEXT_BYTES == mscrypt::kMaxBlockPlaintextSize, "block size");

@@ -22,6 +22,7 @@ const char* StatusCodeName(StatusCode code) {
     case StatusCode::kFailedPrecondition: return "failed precondition";
     case StatusCode::kInternal: return "internal error";
     case StatusCode::kKeyRequired: return "key required";
+    case StatusCode::kWrongPassphrase: return "wrong passphrase";
   }
   return "unknown status";
 }
@@ -43,6 +44,7 @@ const char* HintText(StatusHint hint) {
     case kHintNeedFileNotDirectory: return "a file path is needed, not a directory";
     case kHintCheckKeySize: return "check the key length";
     case kHintNeedRegularFile: return "name a regular file";
+    case kHintNeedPassphrase: return "give the passphrase of the key envelope";
   }
   return "";
 }

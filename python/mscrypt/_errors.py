@@ -28,6 +28,11 @@ class KeyRequiredError(InvalidArgumentError):
     :class:`InvalidArgumentError` because earlier releases raised that for this case."""
 
 
+class WrongPassphraseError(Error, ValueError):
+    """The passphrase of a key envelope is wrong (or the envelope's header was altered). A damaged
+    envelope under the right passphrase raises :class:`AuthenticationError` instead."""
+
+
 class ArgumentTypeError(InvalidArgumentError, TypeError):
     """An argument of the wrong type, such as a ``str`` key. It is a :class:`TypeError` and, like
     MindSpore's own argument checks (which raise ``ValueError`` for a non-bytes key), a

@@ -25,6 +25,7 @@ const char* ExceptionClassName(StatusCode code) {
     case StatusCode::kResourceExhausted: return "OutOfMemoryError";
     case StatusCode::kInternal: return "InternalError";
     case StatusCode::kKeyRequired: return "KeyRequiredError";
+    case StatusCode::kWrongPassphrase: return "WrongPassphraseError";
     case StatusCode::kOk: break;
   }
   return "Error";

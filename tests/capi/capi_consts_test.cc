@@ -27,7 +27,8 @@ SAME(MSCRYPT_ERR_NO_MEMORY, mscrypt::StatusCode::kResourceExhausted);
 SAME(MSCRYPT_ERR_BAD_STATE, mscrypt::StatusCode::kFailedPrecondition);
 SAME(MSCRYPT_ERR_INTERNAL, mscrypt::StatusCode::kInternal);
 SAME(MSCRYPT_ERR_KEY_REQUIRED, mscrypt::StatusCode::kKeyRequired);
-SAME(MSCRYPT_STATUS_MAX, mscrypt::StatusCode::kKeyRequired);
+SAME(MSCRYPT_STATUS_MAX, mscrypt::StatusCode::kWrongPassphrase);
+SAME(MSCRYPT_ERR_WRONG_PASSPHRASE, mscrypt::StatusCode::kWrongPassphrase);
 SAME(MSCRYPT_HINT_UNAUTHENTICATED_MODE, mscrypt::kHintUnauthenticatedMode);
 SAME(MSCRYPT_HINT_NOT_THIS_PAYLOAD, mscrypt::kHintNotThisPayload);
 SAME(MSCRYPT_HINT_PLAIN_INPUT, mscrypt::kHintPlainInput);
@@ -41,6 +42,7 @@ SAME(MSCRYPT_HINT_FREE_DISK_SPACE, mscrypt::kHintFreeDiskSpace);
 SAME(MSCRYPT_HINT_NEED_FILE_NOT_DIRECTORY, mscrypt::kHintNeedFileNotDirectory);
 SAME(MSCRYPT_HINT_CHECK_KEY_SIZE, mscrypt::kHintCheckKeySize);
 SAME(MSCRYPT_HINT_NEED_REGULAR_FILE, mscrypt::kHintNeedRegularFile);
+SAME(MSCRYPT_HINT_NEED_PASSPHRASE, mscrypt::kHintNeedPassphrase);
 
 SAME(MSCRYPT_MODE_AES_GCM, mscrypt::Mode::kAesGcm);
 SAME(MSCRYPT_MODE_AES_CBC, mscrypt::Mode::kAesCbc);

@@ -114,11 +114,14 @@ typedef enum mscrypt_status {
   /* Unexpected OpenSSL failure or a bug in mscrypt. */
   MSCRYPT_ERR_INTERNAL = 12,
   /* The input is encrypted and no key was given (a payload call with key == NULL). */
-  MSCRYPT_ERR_KEY_REQUIRED = 13
+  MSCRYPT_ERR_KEY_REQUIRED = 13,
+  /* A key envelope's passphrase check failed: the passphrase is wrong (or the envelope's header
+   * was altered). Distinct from MSCRYPT_ERR_AUTH_FAILED, a damaged envelope. */
+  MSCRYPT_ERR_WRONG_PASSPHRASE = 14
 } mscrypt_status;
 
 /* MSCRYPT_STATUS_MAX is the largest status value this header knows. */
-#define MSCRYPT_STATUS_MAX 13
+#define MSCRYPT_STATUS_MAX 14
 
 /* mscrypt_status_name returns a static, non-empty, human-readable name for `status`, such as
  * "authentication failed", or "unknown status" for a value this library does not know. It never
@@ -151,6 +154,7 @@ MSCRYPT_EXPORT size_t mscrypt_last_error(char *buf, size_t buf_len);
 #define MSCRYPT_HINT_NEED_FILE_NOT_DIRECTORY 0x400u
 #define MSCRYPT_HINT_CHECK_KEY_SIZE 0x800u
 #define MSCRYPT_HINT_NEED_REGULAR_FILE 0x1000u /* a FIFO, device or socket where a file is needed */
+#define MSCRYPT_HINT_NEED_PASSPHRASE 0x2000u   /* a key envelope: give its passphrase */
 
 /* mscrypt_last_error_hints returns the MSCRYPT_HINT_* flags of the most recent failing call on
  * the calling thread (0 after a successful call or when there is no advice). Never fails. */

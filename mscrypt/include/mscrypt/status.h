@@ -32,6 +32,7 @@ enum class StatusCode : int {
   kFailedPrecondition = 11,  // object used after finish or after a failure
   kInternal = 12,         // unexpected OpenSSL failure or a bug
   kKeyRequired = 13,      // the input is encrypted and no key was given
+  kWrongPassphrase = 14,  // a key envelope's passphrase check failed
 };
 
 // StatusHint: what to check, as flags (a Status may carry several). Numbers are pinned (the C API
@@ -61,9 +62,11 @@ enum StatusHint : uint32_t {
   kHintCheckKeySize = 1u << 11,
   // The path names a FIFO, device or socket where a regular file is needed.
   kHintNeedRegularFile = 1u << 12,
+  // The key file is a passphrase-protected key envelope: give its passphrase.
+  kHintNeedPassphrase = 1u << 13,
 };
 // kAllHints: every flag above (for iteration).
-inline constexpr uint32_t kAllHints = (1u << 13) - 1;
+inline constexpr uint32_t kAllHints = (1u << 14) - 1;
 
 // HintText: a neutral, one-clause wording of one flag ("check the key"); "" for an unknown flag.
 const char* HintText(StatusHint hint);
