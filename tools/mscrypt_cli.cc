@@ -8,11 +8,13 @@
 // positions and lengths only, and key buffers are wiped after use.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -176,121 +178,6 @@ void Check(mscrypt_status s, const std::string& what, Subject subject = Subject:
 
 std::string Quote(const std::string& path) { return "'" + path + "'"; }
 
-// ---- Hex keys ---------------------------------------------------------------------------------
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// ParseHexKey decodes `hex` (either letter case) into `out`. Errors name the source and a
-// position, never a character of the key.
-void ParseHexKey(const char* hex, const std::string& source, SecretBuf* out, bool* has_upper) {
-  const size_t len = std::strlen(hex);
-  *has_upper = false;
-  if (len == 0) BadValue("the hex key from " + source + " is empty; give the key as hex digits (two per byte)");
-  if (len % 2 != 0) {
-    BadValue("the hex key from " + source + " has an odd number of digits (" + std::to_string(len) +
-            "); every byte needs two hex digits");
-  }
-  for (size_t i = 0; i < len; ++i) {
-    if (HexDigit(hex[i]) < 0) {
-      BadValue("the hex key from " + source + " has a character that is not a hex digit at position " +
-              std::to_string(i + 1) + "; only 0-9, a-f and A-F are allowed");
-    }
-    if (hex[i] >= 'A' && hex[i] <= 'F') *has_upper = true;
-  }
-  if (len / 2 > out->capacity()) {
-    BadValue("the hex key from " + source + " is " + std::to_string(len / 2) + " bytes; at most " +
-            std::to_string(out->capacity()) + " are allowed");
-  }
-  for (size_t i = 0; i < len / 2; ++i) {
-    out->data()[i] = static_cast<uint8_t>(HexDigit(hex[2 * i]) * 16 + HexDigit(hex[2 * i + 1]));
-  }
-  out->set_size(len / 2);
-}
-
-void WarnUppercase(const std::string& source) {
-  Warn("the hex key from " + source +
-       " has uppercase A-F; mscrypt decodes it correctly, but converter_lite and benchmark decode "
-       "uppercase hex differently (their Hex2ByteArray bug), so the same string typed there gives "
-       "another key; prefer lowercase hex");
-}
-
-KeyPtr MakeKey(SecretBuf& bytes) {
-  mscrypt_key* key = nullptr;
-  const mscrypt_status s = mscrypt_key_new(&key, bytes.data(), bytes.size());
-  mscrypt_wipe(bytes.data(), bytes.capacity());
-  Check(s, "cannot use the key");
-  return KeyPtr(key);
-}
-
-KeyPtr KeyFromHex(char* hex, const std::string& source) {
-  SecretBuf bytes(mscrypt_max_key_bytes());
-  bool upper = false;
-  ParseHexKey(hex, source, &bytes, &upper);
-  if (upper) WarnUppercase(source);
-  return MakeKey(bytes);
-}
-
-// KeySourceName: how messages name a key option's value. A value that looks like a hex key (a
-// key typed after --key-file or --key-env by mistake) is never echoed.
-std::string KeySourceName(const char* flag, const std::string& value) {
-  bool hex = value.size() >= 16;
-  for (char c : value) hex = hex && HexDigit(c) >= 0;
-  if (hex) return std::string(flag) + " (its value is not shown: it looks like a hex key; give that with --key-hex)";
-  return std::string(flag) + " " + Quote(value);
-}
-
-KeyPtr KeyFromFile(const std::string& path) {
-  const std::string source = KeySourceName("--key-file", path);
-  // Non-blocking open: a FIFO must not make the command wait forever for a writer.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0) Failure("cannot open the key file of " + source + ": " + std::strerror(errno));
-  struct stat st;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    Failure("the key file of " + source + " is not a regular file; it must hold the raw key bytes");
-  }
-  SecretBuf bytes(mscrypt_max_key_bytes() + 1);
-  size_t n = 0;
-  bool err = false;
-  while (n < bytes.capacity()) {
-    const ssize_t r = ::read(fd, bytes.data() + n, bytes.capacity() - n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) {
-      err = r < 0;
-      break;
-    }
-    n += static_cast<size_t>(r);
-  }
-  ::close(fd);
-  if (err) Failure("cannot read the key file of " + source);
-  if (n == 0) Failure("the key file of " + source + " is empty; it must hold the raw key bytes");
-  if (n > mscrypt_max_key_bytes()) {
-    Failure("the key file of " + source + " is longer than " + std::to_string(mscrypt_max_key_bytes()) +
-            " bytes; it must hold only the raw key bytes (" + KeySizesText() + ")");
-  }
-  bytes.set_size(n);
-  // A hex key file (what `mscrypt key new --hex` writes): hex digits and a final newline. A raw key
-  // of a valid size never ends that way (its length would be 33, 49 or 65), so this is unambiguous.
-  if (n == 33 || n == 49 || n == 65) {
-    bool hex = bytes.data()[n - 1] == '\n';
-    for (size_t i = 0; hex && i + 1 < n; ++i) hex = HexDigit(static_cast<char>(bytes.data()[i])) >= 0;
-    if (hex) {
-      std::string text(reinterpret_cast<const char*>(bytes.data()), n - 1);
-      std::fprintf(stderr, "mscrypt: note: the key file of %s holds hex text; reading it as a %zu-byte key\n",
-                   OneLine(source).c_str(), (n - 1) / 2);
-      KeyPtr key = KeyFromHex(&text[0], source);
-      mscrypt_wipe(&text[0], text.size());
-      return key;
-    }
-  }
-  return MakeKey(bytes);
-}
-
 // WipeArg overwrites a key given on the command line, so /proc/<pid>/cmdline stops showing it.
 void WipeArg(char* arg) { mscrypt_wipe(arg, std::strlen(arg)); }
 
@@ -356,6 +243,14 @@ class Args {
     return found;
   }
 
+  // Has: option `name` is present (it is not consumed).
+  bool Has(const std::string& name) const {
+    for (const Item& it : items_) {
+      if (it.name == name && !it.is_value) return true;
+    }
+    return false;
+  }
+
   bool Flag(const std::string& name) {
     bool found = false;
     for (Item& it : items_) {
@@ -392,6 +287,236 @@ class Args {
   std::vector<char*> positionals_;
 };
 
+// ---- Hex bytes (the IV) ---------------------------------------------------------------------
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// ParseHexBytes decodes `hex` (either letter case) into `out`. Errors name the source and a
+// position, never a character.
+void ParseHexBytes(const char* hex, const std::string& source, SecretBuf* out) {
+  const size_t len = std::strlen(hex);
+  if (len == 0) BadValue("the hex value of " + source + " is empty");
+  for (size_t i = 0; i < len; ++i) {
+    if (HexDigit(hex[i]) < 0) {
+      BadValue("the hex value of " + source + " has a character that is not a hex digit at position " +
+               std::to_string(i + 1));
+    }
+  }
+  if (len % 2 != 0 || len / 2 > out->capacity()) {
+    BadValue(source + " must be " + std::to_string(out->capacity()) + " bytes (" + std::to_string(2 * out->capacity()) +
+             " hex digits), got " + std::to_string(len) + " digits");
+  }
+  for (size_t i = 0; i < len / 2; ++i) {
+    out->data()[i] = static_cast<uint8_t>(HexDigit(hex[2 * i]) * 16 + HexDigit(hex[2 * i + 1]));
+  }
+  out->set_size(len / 2);
+}
+
+// ---- Keys from their sources --------------------------------------------------------------------
+// The sources are the library's (mscrypt_key_from_hex / _file, docs/format.md §9), so the CLI and
+// Python agree on what a key file holds; the CLI adds option names, the prompt and exit codes.
+
+void WarnUppercase(const std::string& source) {
+  Warn("the hex key from " + source +
+       " has uppercase A-F; mscrypt decodes it correctly, but converter_lite and benchmark decode "
+       "uppercase hex differently (their Hex2ByteArray bug), so the same string typed there gives "
+       "another key; prefer lowercase hex");
+}
+
+// KeySourceName: how messages name a key option's value. A value that looks like a hex key (a
+// key typed after --key-file or --key-env by mistake) is never echoed.
+std::string KeySourceName(const std::string& flag, const std::string& value) {
+  bool hex = value.size() >= 16;
+  for (char c : value) hex = hex && HexDigit(c) >= 0;
+  if (hex) return flag + " (its value is not shown: it looks like a hex key; give that with --key-hex)";
+  return flag + " " + Quote(value);
+}
+
+// KeyFromHex: a hex key from the command line or the environment. Malformed hex is a usage error.
+KeyPtr KeyFromHex(const char* hex, const std::string& source) {
+  mscrypt_key* key = nullptr;
+  unsigned info = 0;
+  const mscrypt_status s = mscrypt_key_from_hex(&key, hex, std::strlen(hex), source.c_str(), &info);
+  if (s == MSCRYPT_ERR_INVALID_ARGUMENT) BadValue(LastError());
+  Check(s, "cannot use the key");
+  if ((info & MSCRYPT_KEY_INFO_UPPERCASE_HEX) != 0) WarnUppercase(source);
+  return KeyPtr(key);
+}
+
+// PassphraseSource: --passphrase-env VAR, --passphrase-file PATH (or the --new-... pair), else a
+// prompt on the terminal without echo.
+struct PassphraseSource {
+  std::string env_flag, file_flag;
+  const char* env = nullptr;
+  const char* file = nullptr;
+  bool given() const { return env != nullptr || file != nullptr; }
+};
+
+PassphraseSource ParsePassphraseSource(Args& args, const std::string& prefix, const std::string& command) {
+  PassphraseSource p;
+  p.env_flag = "--" + prefix + "passphrase-env";
+  p.file_flag = "--" + prefix + "passphrase-file";
+  p.env = args.Value(p.env_flag);
+  p.file = args.Value(p.file_flag);
+  if (p.env != nullptr && p.file != nullptr) Usage("give the passphrase once: " + p.env_flag + " or " + p.file_flag, command);
+  return p;
+}
+
+
+// The terminal's settings while echo is off, restored on every exit path and on SIGINT/SIGTERM.
+int g_tty_fd = -1;
+struct termios g_tty_saved;
+void RestoreTerminal() {
+  if (g_tty_fd >= 0) ::tcsetattr(g_tty_fd, TCSAFLUSH, &g_tty_saved);
+}
+void OnSignalDuringPrompt(int sig) {
+  RestoreTerminal();
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+// PromptLine asks on /dev/tty with echo off; false when there is no terminal.
+bool PromptLine(const std::string& prompt, SecretBuf* out) {
+  const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return false;
+  struct termios t;
+  const bool is_tty = ::tcgetattr(fd, &g_tty_saved) == 0;
+  if (is_tty) {
+    g_tty_fd = fd;
+    ::signal(SIGINT, OnSignalDuringPrompt);
+    ::signal(SIGTERM, OnSignalDuringPrompt);
+    t = g_tty_saved;
+    t.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(fd, TCSAFLUSH, &t);
+  }
+  (void)!::write(fd, prompt.data(), prompt.size());
+  size_t n = 0;
+  bool too_long = false;
+  for (;;) {
+    char c;
+    const ssize_t r = ::read(fd, &c, 1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0 || c == '\n') break;
+    if (n < out->capacity()) {
+      out->data()[n++] = static_cast<uint8_t>(c);
+    } else {
+      too_long = true;
+    }
+  }
+  if (is_tty) {
+    RestoreTerminal();
+    g_tty_fd = -1;
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
+  }
+  (void)!::write(fd, "\n", 1);
+  ::close(fd);
+  if (too_long) Failure("the passphrase is longer than " + std::to_string(out->capacity()) + " bytes");
+  out->set_size(n);
+  return true;
+}
+
+// GetPassphrase fills `out` from `src`; `what` names what it unlocks. With `confirm`, a prompted
+// passphrase is asked twice.
+void GetPassphrase(const PassphraseSource& src, const std::string& what, bool confirm, SecretBuf* out) {
+  size_t n = 0;
+  if (src.env != nullptr) {
+    Check(mscrypt_passphrase_from_env(src.env, out->data(), out->capacity(), &n),
+          "cannot read the passphrase of " + src.env_flag);
+  } else if (src.file != nullptr) {
+    Check(mscrypt_passphrase_from_file(src.file, out->data(), out->capacity(), &n),
+          "cannot read the passphrase of " + src.file_flag);
+  } else {
+    if (!PromptLine("passphrase for " + OneLine(what) + ": ", out)) {
+      Failure(what + " needs a passphrase and there is no terminal to ask on; give " + src.env_flag + " VAR or " +
+              src.file_flag + " PATH");
+    }
+    n = out->size();
+    if (confirm) {
+      SecretBuf again(out->capacity());
+      PromptLine("the same passphrase again: ", &again);
+      if (again.size() != n || (n > 0 && std::memcmp(again.data(), out->data(), n) != 0)) {
+        Failure("the two passphrases differ; nothing was written");
+      }
+    }
+  }
+  out->set_size(n);
+}
+
+// KeySources: --key-hex, --key-file, --key-env and the passphrase of an envelope key file (or
+// the --new-... set of `mscrypt rekey`).
+struct KeySources {
+  std::string prefix;  // "" or "new-"
+  char* hex = nullptr;
+  const char* file = nullptr;
+  const char* env = nullptr;
+  PassphraseSource passphrase;
+  bool allow_empty = false;
+  int count() const { return (hex != nullptr) + (file != nullptr) + (env != nullptr); }
+  std::string Flag(const char* name) const { return "--" + prefix + name; }
+  std::string Choices() const { return Flag("key-hex") + " HEX, " + Flag("key-file") + " PATH or " + Flag("key-env") + " VAR"; }
+};
+
+KeySources ParseKeySources(Args& args, const std::string& prefix, const std::string& command) {
+  KeySources k;
+  k.prefix = prefix;
+  k.hex = args.Value(k.Flag("key-hex"));
+  k.file = args.Value(k.Flag("key-file"));
+  k.env = args.Value(k.Flag("key-env"));
+  k.passphrase = ParsePassphraseSource(args, prefix, command);
+  k.allow_empty = args.Flag("--allow-empty-passphrase");
+  return k;
+}
+
+// LoadKey reads the one key `k` names; *label is how messages name its source.
+KeyPtr LoadKey(KeySources& k, const std::string& command, std::string* label) {
+  if (k.count() == 0) Usage("a key is needed: " + k.Choices(), command);
+  if (k.count() > 1) Usage("give the key once: only one of " + k.Choices(), command);
+  if (k.passphrase.given() && k.file == nullptr) {
+    Usage(k.passphrase.env_flag + " and " + k.passphrase.file_flag + " unlock a key envelope given with " +
+              k.Flag("key-file"),
+          command);
+  }
+  if (k.hex != nullptr) {
+    *label = k.Flag("key-hex");
+    KeyPtr key = KeyFromHex(k.hex, *label);
+    WipeArg(k.hex);
+    return key;
+  }
+  if (k.env != nullptr) {
+    *label = KeySourceName(k.Flag("key-env"), k.env);
+    const char* value = std::getenv(k.env);
+    if (value == nullptr) Failure("the environment variable of " + *label + " is not set");
+    return KeyFromHex(value, "the environment variable of " + *label);
+  }
+  *label = KeySourceName(k.Flag("key-file"), k.file);
+  const unsigned flags = k.allow_empty ? MSCRYPT_ALLOW_EMPTY_PASSPHRASE : 0u;
+  mscrypt_key* key = nullptr;
+  unsigned info = 0;
+  mscrypt_status s = mscrypt_key_from_file(&key, k.file, nullptr, 0, flags, label->c_str(), &info);
+  if (s == MSCRYPT_ERR_KEY_REQUIRED && (mscrypt_last_error_hints() & MSCRYPT_HINT_NEED_PASSPHRASE) != 0) {
+    SecretBuf pass(MSCRYPT_MAX_PASSPHRASE_BYTES);
+    GetPassphrase(k.passphrase, *label, /*confirm=*/false, &pass);
+    s = mscrypt_key_from_file(&key, k.file, pass.data(), pass.size(), flags, label->c_str(), &info);
+  } else if (s == MSCRYPT_OK && k.passphrase.given()) {
+    mscrypt_key_free(key);
+    Failure(*label + " is not a key envelope, so it has no passphrase; omit " + k.passphrase.env_flag + " / " +
+            k.passphrase.file_flag);
+  }
+  Check(s, "cannot read the key");
+  if ((info & MSCRYPT_KEY_INFO_HEX) != 0) {
+    std::fprintf(stderr, "mscrypt: note: the key file of %s holds hex text; reading it as a %zu-byte key\n",
+                 OneLine(*label).c_str(), mscrypt_key_len(key));
+  }
+  if ((info & MSCRYPT_KEY_INFO_UPPERCASE_HEX) != 0) WarnUppercase(*label);
+  return KeyPtr(key);
+}
+
 mscrypt_mode ParseModeArg(const char* value, const std::string& flag, const std::string& command) {
   mscrypt_mode mode = MSCRYPT_MODE_AES_GCM;
   if (value == nullptr) return mode;
@@ -415,10 +540,16 @@ int ParseThreads(const char* value, const std::string& command) {
 // Keyed: the options shared by encrypt, decrypt and verify.
 struct Keyed {
   KeyPtr key;
+  std::string key_label;  // the key's source, for messages
   mscrypt_mode mode = MSCRYPT_MODE_AES_GCM;
   bool mode_given = false;
   mscrypt_options opts;
 };
+
+// CheckKeySize: the key fits k.mode (named with its source in the message).
+void CheckKeySize(const Keyed& k) {
+  Check(mscrypt_key_check_source(k.key.get(), k.mode, k.key_label.c_str()), "the key cannot be used");
+}
 
 // ParseKeyed reads the key, mode, threads and --legacy options. With key_optional, no key source
 // means a plain input (k.key stays null; --mode and --legacy then make no sense).
@@ -427,9 +558,7 @@ Keyed ParseKeyed(Args& args, const std::string& command, bool allow_legacy, bool
   Keyed k;
   mscrypt_options_init(&k.opts);
   if (allow_in_place) k.opts.in_place = args.Flag("--in-place") ? 1 : 0;
-  char* hex = args.Value("--key-hex");
-  char* file = args.Value("--key-file");
-  char* env = args.Value("--key-env");
+  KeySources sources = ParseKeySources(args, "", command);
   const char* mode_arg = args.Value("--mode");
   k.mode = ParseModeArg(mode_arg, "--mode", command);
   k.mode_given = mode_arg != nullptr;
@@ -437,32 +566,19 @@ Keyed ParseKeyed(Args& args, const std::string& command, bool allow_legacy, bool
   const bool legacy = args.Flag("--legacy");
   args.Finish();
   if (legacy && !allow_legacy) Usage("--legacy is for reading only; mscrypt writes the current format", command);
-  const int sources = (hex != nullptr) + (file != nullptr) + (env != nullptr);
-  if (sources == 0 && key_optional) {
+  if (sources.count() == 0 && key_optional) {
     if (legacy) Usage("--legacy needs a key (plain files have no container to read)", command);
     if (mode_arg != nullptr) Usage("--mode needs a key (--key-hex, --key-file or --key-env)", command);
+    if (sources.passphrase.given()) Usage("a passphrase option needs --key-file (a key envelope)", command);
     return k;
   }
-  if (sources == 0) Usage("a key is needed: --key-hex HEX, --key-file PATH or --key-env VAR", command);
-  if (sources > 1) Usage("give the key once: only one of --key-hex, --key-file and --key-env", command);
   if (legacy) {
     k.opts.format = MSCRYPT_FORMAT_LEGACY;
     Warn("--legacy: MindSpore 1.3-1.6 files have no integrity protection; a wrong key or an altered file "
          "decrypts to garbage without any error");
   }
-  if (hex != nullptr) {
-    k.key = KeyFromHex(hex, "--key-hex");
-    WipeArg(hex);
-  } else if (file != nullptr) {
-    k.key = KeyFromFile(file);
-  } else {
-    const char* value = std::getenv(env);
-    if (value == nullptr) Failure("the environment variable of " + KeySourceName("--key-env", env) + " is not set");
-    std::string copy(value);  // our own copy, wiped below; the environment itself is not modified
-    k.key = KeyFromHex(&copy[0], KeySourceName("--key-env", env));
-    mscrypt_wipe(&copy[0], copy.size());
-  }
-  Check(mscrypt_key_check(k.key.get(), k.mode), std::string("the key cannot be used with ") + mscrypt_mode_name(k.mode));
+  k.key = LoadKey(sources, command, &k.key_label);
+  CheckKeySize(k);
   return k;
 }
 
@@ -618,8 +734,10 @@ std::string KeySizesText() {
 std::string KeyHelp() {
   return "Key (exactly one):\n"
          "  --key-hex HEX    key as hex digits, either letter case (two per byte)\n"
-         "  --key-file PATH  file holding the raw key bytes\n"
+         "  --key-file PATH  key file: raw bytes, hex text, or a key envelope ('mscrypt key new --passphrase')\n"
          "  --key-env VAR    environment variable holding the key as hex\n"
+         "  --passphrase-env VAR | --passphrase-file PATH   the passphrase of a key envelope (else it\n"
+         "                   is asked on the terminal)\n"
          "Keys are " + KeySizesText() + ". A key is never printed.\n";
 }
 
@@ -645,7 +763,10 @@ bool IsStdio(const std::string& path) { return path == "-"; }
 void DetectMode(Keyed* k, const std::string& in) {
   if (k->mode_given || k->opts.format == MSCRYPT_FORMAT_LEGACY || in == "-") return;
   mscrypt_mode found = MSCRYPT_MODE_AES_GCM;
-  if (mscrypt_file_mode(&found, in.c_str()) == MSCRYPT_OK) k->mode = found;
+  if (mscrypt_file_mode(&found, in.c_str()) == MSCRYPT_OK && found != k->mode) {
+    k->mode = found;
+    CheckKeySize(*k);
+  }
 }
 
 // RawFormat: --format (mindspore, the default, or raw) and --iv, read before the key options.
@@ -666,8 +787,7 @@ RawFormat ParseFormat(Args& args, const std::string& command) {
   if (f.raw != (iv != nullptr)) Usage(f.raw ? "--format raw needs --iv HEX (16 bytes)" : "--iv needs --format raw", command);
   if (f.raw) {
     SecretBuf bytes(16);
-    bool upper = false;
-    ParseHexKey(iv, "--iv", &bytes, &upper);
+    ParseHexBytes(iv, "--iv", &bytes);
     if (bytes.size() != 16) BadValue("--iv must be 16 bytes (32 hex digits), got " + std::to_string(bytes.size()));
     std::memcpy(f.iv, bytes.data(), 16);
   }
@@ -1181,39 +1301,151 @@ int CmdConvert(Args& args) {
 
 // ---- Keys ---------------------------------------------------------------------------------------
 
-int CmdKey(Args& args) {
-  const char* size_arg = args.Value("--size");
+// ParseCost: --scrypt-log-n N for a new envelope (r = 8, p = 1; 15..20 is 32 MiB..1 GiB).
+mscrypt_scrypt_cost ParseCost(Args& args, const std::string& command) {
+  mscrypt_scrypt_cost cost{18, 8, 1};
+  const char* value = args.Value("--scrypt-log-n");
+  if (value == nullptr) return cost;
+  char* end = nullptr;
+  errno = 0;
+  const long n = std::strtol(value, &end, 10);
+  if (errno != 0 || end == value || *end != '\0' || n < 15 || n > 20) {
+    Usage("--scrypt-log-n is 15 to 20 (scrypt N = 2^n with r = 8: 32 MiB to 1 GiB; default 18)", command);
+  }
+  cost.log_n = static_cast<uint8_t>(n);
+  return cost;
+}
+
+size_t ParseKeySize(const char* size_arg) {
+  if (size_arg == nullptr) return 32;
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long n = std::strtoul(size_arg, &end, 10);
+  if (errno != 0 || end == size_arg || *end != '\0' || (n != 16 && n != 24 && n != 32)) {
+    Usage("--size is 16, 24 or 32 (bytes; SM4-CBC takes 16)", "key");
+  }
+  return n;
+}
+
+// key new OUT: a raw or hex key file, or with a passphrase a key envelope (docs/format.md §9).
+int KeyNew(Args& args) {
+  const size_t size = ParseKeySize(args.Value("--size"));
   const bool hex = args.Flag("--hex");
+  const bool protect = args.Flag("--passphrase");
+  PassphraseSource pass = ParsePassphraseSource(args, "", "key");
+  const bool allow_empty = args.Flag("--allow-empty-passphrase");
+  const bool cost_given = args.Has("--scrypt-log-n");
+  const mscrypt_scrypt_cost cost = ParseCost(args, "key");
   args.Finish();
-  if (args.positionals().empty() || std::strcmp(args.positionals()[0], "new") != 0) {
-    Usage("the key subcommand is 'new': mscrypt key new OUT [--size N] [--hex]", "key");
-  }
   NeedPositionals(args, 2, "new OUT", "key");
-  size_t size = 32;
-  if (size_arg != nullptr) {
-    char* end = nullptr;
-    errno = 0;
-    const unsigned long n = std::strtoul(size_arg, &end, 10);
-    if (errno != 0 || end == size_arg || *end != '\0' || (n != 16 && n != 24 && n != 32)) {
-      Usage("--size is 16, 24 or 32 (bytes; SM4-CBC takes 16)", "key");
-    }
-    size = n;
-  }
   const std::string out = args.positionals()[1];
   if (out == "-") Usage("OUT must be a file: a key is never printed", "key");
-  Check(mscrypt_key_file_new(out.c_str(), size, hex ? 1 : 0), "cannot create the key file " + Quote(out));
-  std::printf("wrote a new %zu-byte key to %s (%s, mode 0600)\n", size, OneLine(out).c_str(),
-              hex ? "hex text, for --key-env or converter_lite's --decryptKey" : "raw bytes, for --key-file");
+  const bool envelope = protect || pass.given();
+  if (envelope && hex) Usage("--hex writes a plain key file; a passphrase-protected key is an envelope", "key");
+  if (!envelope && (allow_empty || cost_given)) {
+    Usage("--allow-empty-passphrase and --scrypt-log-n are for --passphrase (a key envelope)", "key");
+  }
+  if (!envelope) {
+    Check(mscrypt_key_file_new(out.c_str(), size, hex ? 1 : 0), "cannot create the key file " + Quote(out));
+    std::printf("wrote a new %zu-byte key to %s (%s, mode 0600)\n", size, OneLine(out).c_str(),
+                hex ? "hex text, for --key-file, --key-env or converter_lite's --decryptKey" : "raw bytes, for --key-file");
+    return kExitOk;
+  }
+  struct stat st;
+  if (::lstat(out.c_str(), &st) == 0) Failure("cannot create the key envelope " + Quote(out) + ": it exists (an existing key is never replaced)");
+  SecretBuf passphrase(MSCRYPT_MAX_PASSPHRASE_BYTES);
+  GetPassphrase(pass, "the new key envelope " + Quote(out), /*confirm=*/true, &passphrase);
+  mscrypt_key* raw = nullptr;
+  Check(mscrypt_key_generate(&raw, size), "cannot generate a key");
+  KeyPtr key(raw);
+  Check(mscrypt_key_envelope_new(out.c_str(), key.get(), passphrase.data(), passphrase.size(), &cost,
+                                 allow_empty ? MSCRYPT_ALLOW_EMPTY_PASSPHRASE : 0u),
+        "cannot create the key envelope " + Quote(out));
+  std::printf("wrote a new %zu-byte key to %s, protected by the passphrase (key envelope, mode 0600)\n", size,
+              OneLine(out).c_str());
   return kExitOk;
 }
 
+// key show --hex KEYFILE: print the data key, for MindSpore's enc_key / converter_lite.
+int KeyShow(Args& args) {
+  const bool hex = args.Flag("--hex");
+  KeySources sources;
+  sources.passphrase = ParsePassphraseSource(args, "", "key");
+  sources.allow_empty = args.Flag("--allow-empty-passphrase");
+  args.Finish();
+  NeedPositionals(args, 2, "show --hex KEYFILE", "key");
+  if (!hex) Usage("key show prints a secret; say so with --hex (the key as lowercase hex)", "key");
+  sources.file = args.positionals()[1];
+  std::string label;
+  KeyPtr key = LoadKey(sources, "key", &label);
+  SecretBuf bytes(mscrypt_max_key_bytes());
+  size_t n = 0;
+  Check(mscrypt_key_export(key.get(), bytes.data(), bytes.capacity(), &n), "cannot read the key");
+  SecretBuf text(2 * n + 1);
+  static const char kDigits[] = "0123456789abcdef";
+  for (size_t i = 0; i < n; ++i) {
+    text.data()[2 * i] = static_cast<uint8_t>(kDigits[bytes.data()[i] >> 4]);
+    text.data()[2 * i + 1] = static_cast<uint8_t>(kDigits[bytes.data()[i] & 0xF]);
+  }
+  text.data()[2 * n] = '\n';
+  std::fprintf(stderr, "mscrypt: warning: printing a secret: the %zu-byte data key of %s; anyone who sees it can "
+               "decrypt every file encrypted with it\n", n, OneLine(label).c_str());
+  if (std::fwrite(text.data(), 1, 2 * n + 1, stdout) != 2 * n + 1 || std::fflush(stdout) != 0) {
+    Failure("cannot write the key to standard output");
+  }
+  return kExitOk;
+}
+
+// key rewrap ENVELOPE: a new passphrase for the same data key; model files stay as they are.
+int KeyRewrap(Args& args) {
+  PassphraseSource old_pass = ParsePassphraseSource(args, "", "key");
+  PassphraseSource new_pass = ParsePassphraseSource(args, "new-", "key");
+  const bool allow_empty = args.Flag("--allow-empty-passphrase");
+  const mscrypt_scrypt_cost cost = ParseCost(args, "key");
+  args.Finish();
+  NeedPositionals(args, 2, "rewrap ENVELOPE", "key");
+  const std::string path = args.positionals()[1];
+  SecretBuf old_secret(MSCRYPT_MAX_PASSPHRASE_BYTES), new_secret(MSCRYPT_MAX_PASSPHRASE_BYTES);
+  GetPassphrase(old_pass, "the key envelope " + Quote(path) + " (current passphrase)", false, &old_secret);
+  GetPassphrase(new_pass, "the key envelope " + Quote(path) + " (new passphrase)", true, &new_secret);
+  Check(mscrypt_key_envelope_rewrap(path.c_str(), old_secret.data(), old_secret.size(), new_secret.data(),
+                                    new_secret.size(), &cost, allow_empty ? MSCRYPT_ALLOW_EMPTY_PASSPHRASE : 0u),
+        "cannot change the passphrase of " + Quote(path));
+  std::printf("changed the passphrase of %s; the data key and the files encrypted with it are unchanged\n",
+              OneLine(path).c_str());
+  return kExitOk;
+}
+
+int CmdKey(Args& args) {
+  const char* sub = args.positionals().empty() ? "" : args.positionals()[0];
+  if (std::strcmp(sub, "new") == 0) return KeyNew(args);
+  if (std::strcmp(sub, "show") == 0) return KeyShow(args);
+  if (std::strcmp(sub, "rewrap") == 0) return KeyRewrap(args);
+  Usage("the key subcommands are new, show and rewrap", "key");
+}
+
 std::string KeyCmdHelp() {
-  return "usage: mscrypt key new OUT [--size N] [--hex]\n\n"
-         "Write a new random key (from the operating system's CSPRNG) to the new file OUT, created with\n"
-         "mode 0600; an existing OUT is never replaced. The key is never printed.\n\n"
+  return "usage: mscrypt key new OUT [--size N] [--hex | --passphrase [PASSPHRASE SOURCE]]\n"
+         "       mscrypt key show --hex KEYFILE [PASSPHRASE SOURCE]\n"
+         "       mscrypt key rewrap ENVELOPE [PASSPHRASE SOURCE] [NEW PASSPHRASE SOURCE]\n\n"
+         "new: write a new random key (from the operating system's CSPRNG) to the new file OUT, mode\n"
+         "0600; an existing OUT is never replaced and the key is never printed. With --passphrase (or a\n"
+         "passphrase source) OUT is a key envelope: the key wrapped under the passphrase (scrypt and\n"
+         "AES-256-GCM, docs/format.md §9). Files encrypted with it are plain MindSpore files.\n"
+         "show --hex: print the key of KEYFILE (raw, hex or envelope) as hex, for MindSpore's enc_key /\n"
+         "dec_key or converter_lite's --decryptKey. This prints a secret.\n"
+         "rewrap: change the passphrase of ENVELOPE, atomically. The key stays the same, so every file\n"
+         "encrypted with it stays valid; nothing else is rewritten.\n\n"
          "Options:\n"
-         "  --size N         16, 24 or 32 bytes (default 32: AES-256; SM4-CBC takes 16)\n"
-         "  --hex            write lowercase hex and a newline instead of raw bytes\n";
+         "  --size N                  16, 24 or 32 bytes (default 32: AES-256; SM4-CBC takes 16)\n"
+         "  --hex                     new: write lowercase hex and a newline instead of raw bytes\n"
+         "  --passphrase              new: protect the key with a passphrase (asked twice on the terminal)\n"
+         "  --passphrase-env VAR      the passphrase is the value of environment variable VAR\n"
+         "  --passphrase-file PATH    the passphrase is the content of PATH (one final newline dropped)\n"
+         "  --new-passphrase-env VAR, --new-passphrase-file PATH   rewrap: the new passphrase\n"
+         "  --scrypt-log-n N          new, rewrap: scrypt cost N = 2^N, 15..20 (default 18: 256 MiB, ~1 s)\n"
+         "  --allow-empty-passphrase  accept an empty passphrase (it protects nothing)\n"
+         "Without a passphrase option the passphrase is asked on the terminal without echo.\n";
 }
 
 // ---- Command table ----------------------------------------------------------------------------

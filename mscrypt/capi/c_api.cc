@@ -497,6 +497,148 @@ mscrypt_status mscrypt_key_check(const mscrypt_key* key, mscrypt_mode mode) {
   return Guard([&] { return CheckKeyAndMode(key, mode); });
 }
 
+// ---- Key sources and key envelopes ----
+
+namespace {
+
+mscrypt_status KeyOut(mscrypt::StatusOr<mscrypt::LoadedKey> loaded, mscrypt_key** out_key, unsigned* out_info) {
+  if (!loaded.ok()) return Report(loaded.status());
+  if (out_info != nullptr) {
+    *out_info = (loaded->encoding == mscrypt::KeyEncoding::kHex ? MSCRYPT_KEY_INFO_HEX : 0u) |
+                (loaded->uppercase_hex ? MSCRYPT_KEY_INFO_UPPERCASE_HEX : 0u) |
+                (loaded->encoding == mscrypt::KeyEncoding::kEnvelope ? MSCRYPT_KEY_INFO_ENVELOPE : 0u);
+  }
+  *out_key = new mscrypt_key{std::move(loaded->key)};
+  return MSCRYPT_OK;
+}
+
+mscrypt_status StartKeyOut(mscrypt_key** out_key, unsigned* out_info) {
+  if (out_key == nullptr) return InvalidArg("out_key is NULL");
+  *out_key = nullptr;
+  if (out_info != nullptr) *out_info = 0;
+  return MSCRYPT_OK;
+}
+
+mscrypt_status CheckPassphraseArg(const uint8_t* passphrase, size_t len, const char* what) {
+  if (passphrase == nullptr && len != 0) return InvalidArg((std::string(what) + " is NULL").c_str());
+  return MSCRYPT_OK;
+}
+
+// CopySecret copies a key or passphrase to the caller's buffer (`what` names it in messages).
+mscrypt_status CopySecret(mscrypt::StatusOr<mscrypt::SecretBytes> pass, uint8_t* out, size_t cap, size_t* out_len,
+                          const char* what) {
+  if (out_len == nullptr) return InvalidArg("out_len is NULL");
+  *out_len = 0;
+  if (!pass.ok()) return Report(pass.status());
+  if (pass->size() > cap) {
+    *out_len = pass->size();
+    return Fail(MSCRYPT_ERR_BUFFER_TOO_SMALL, std::string(what) + " is " + std::to_string(pass->size()) +
+                                                  " bytes; the buffer holds " + std::to_string(cap));
+  }
+  if (pass->size() > 0) std::memcpy(out, pass->UnsafeBytes(), pass->size());
+  *out_len = pass->size();
+  return MSCRYPT_OK;
+}
+
+mscrypt::ScryptCost CostOf(const mscrypt_scrypt_cost* cost) {
+  return cost == nullptr ? mscrypt::kDefaultScryptCost : mscrypt::ScryptCost{cost->log_n, cost->r, cost->p};
+}
+
+}  // namespace
+
+mscrypt_status mscrypt_key_from_hex(mscrypt_key** out_key, const char* hex, size_t hex_len, const char* source,
+                                    unsigned* out_info) {
+  return Guard([&] {
+    MSCRYPT_C_RETURN_IF_ERROR(StartKeyOut(out_key, out_info));
+    if (hex == nullptr) return InvalidArg("hex is NULL");
+    return KeyOut(mscrypt::KeyFromHex(mscrypt::ByteView(hex, hex_len), source != nullptr ? source : "the key"),
+                  out_key, out_info);
+  });
+}
+
+mscrypt_status mscrypt_key_from_env(mscrypt_key** out_key, const char* name, unsigned* out_info) {
+  return Guard([&] {
+    MSCRYPT_C_RETURN_IF_ERROR(StartKeyOut(out_key, out_info));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(name, "name"));
+    return KeyOut(mscrypt::KeyFromEnvironment(name), out_key, out_info);
+  });
+}
+
+mscrypt_status mscrypt_key_from_file(mscrypt_key** out_key, const char* path, const uint8_t* passphrase,
+                                     size_t passphrase_len, unsigned flags, const char* label, unsigned* out_info) {
+  return Guard([&] {
+    MSCRYPT_C_RETURN_IF_ERROR(StartKeyOut(out_key, out_info));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(path, "path"));
+    if ((flags & ~MSCRYPT_ALLOW_EMPTY_PASSPHRASE) != 0) return InvalidArg("unknown flags");
+    const bool have = passphrase != nullptr;
+    mscrypt::SecretBytes pass = have ? mscrypt::SecretBytes(passphrase, passphrase_len) : mscrypt::SecretBytes();
+    return KeyOut(mscrypt::ReadKeyFile(path, have ? &pass : nullptr, (flags & MSCRYPT_ALLOW_EMPTY_PASSPHRASE) != 0,
+                                       label != nullptr ? label : ""),
+                  out_key, out_info);
+  });
+}
+
+mscrypt_status mscrypt_key_check_source(const mscrypt_key* key, mscrypt_mode mode, const char* source) {
+  return Guard([&] {
+    if (key == nullptr) return InvalidArg("key is NULL");
+    if (!ValidMode(mode)) return InvalidArg("mode is not a known mscrypt_mode");
+    Status s = mscrypt::CheckKeyForMode(key->bytes, ToMode(mode), source != nullptr ? source : "the caller");
+    if (!s.ok()) return Report(s);
+    return CheckKeyAndMode(key, mode);
+  });
+}
+
+mscrypt_status mscrypt_key_export(const mscrypt_key* key, uint8_t* out, size_t cap, size_t* out_len) {
+  return Guard([&] {
+    if (key == nullptr) return InvalidArg("key is NULL");
+    if (out == nullptr && cap != 0) return InvalidArg("out is NULL");
+    return CopySecret(key->bytes.Clone(), out, cap, out_len, "the key");
+  });
+}
+
+mscrypt_status mscrypt_passphrase_from_file(const char* path, uint8_t* out, size_t cap, size_t* out_len) {
+  return Guard([&] {
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(path, "path"));
+    if (out == nullptr && cap != 0) return InvalidArg("out is NULL");
+    return CopySecret(mscrypt::ReadPassphraseFile(path), out, cap, out_len, "the passphrase");
+  });
+}
+
+mscrypt_status mscrypt_passphrase_from_env(const char* name, uint8_t* out, size_t cap, size_t* out_len) {
+  return Guard([&] {
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(name, "name"));
+    if (out == nullptr && cap != 0) return InvalidArg("out is NULL");
+    return CopySecret(mscrypt::PassphraseFromEnvironment(name), out, cap, out_len, "the passphrase");
+  });
+}
+
+mscrypt_status mscrypt_key_envelope_new(const char* path, const mscrypt_key* key, const uint8_t* passphrase,
+                                        size_t passphrase_len, const mscrypt_scrypt_cost* cost, unsigned flags) {
+  return Guard([&] {
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(path, "path"));
+    if (key == nullptr) return InvalidArg("key is NULL");
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPassphraseArg(passphrase, passphrase_len, "passphrase"));
+    if ((flags & ~MSCRYPT_ALLOW_EMPTY_PASSPHRASE) != 0) return InvalidArg("unknown flags");
+    const mscrypt::SecretBytes pass(passphrase, passphrase_len);
+    return Report(mscrypt::WriteKeyEnvelopeFile(path, key->bytes, pass, CostOf(cost),
+                                                (flags & MSCRYPT_ALLOW_EMPTY_PASSPHRASE) != 0));
+  });
+}
+
+mscrypt_status mscrypt_key_envelope_rewrap(const char* path, const uint8_t* old_passphrase, size_t old_len,
+                                           const uint8_t* new_passphrase, size_t new_len,
+                                           const mscrypt_scrypt_cost* cost, unsigned flags) {
+  return Guard([&] {
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(path, "path"));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPassphraseArg(old_passphrase, old_len, "old_passphrase"));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPassphraseArg(new_passphrase, new_len, "new_passphrase"));
+    if ((flags & ~MSCRYPT_ALLOW_EMPTY_PASSPHRASE) != 0) return InvalidArg("unknown flags");
+    const mscrypt::SecretBytes old_pass(old_passphrase, old_len), new_pass(new_passphrase, new_len);
+    return Report(mscrypt::RewrapKeyEnvelopeFile(path, old_pass, new_pass, CostOf(cost),
+                                                 (flags & MSCRYPT_ALLOW_EMPTY_PASSPHRASE) != 0));
+  });
+}
+
 // ---- Buffers ----
 
 mscrypt_status mscrypt_encrypt(const mscrypt_key* key, uint8_t* out, size_t* out_len, size_t max_out_len,

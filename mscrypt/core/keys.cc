@@ -57,15 +57,29 @@ Status CheckPassphrase(const SecretBytes& passphrase, bool allow_empty) {
   return Status::Ok();
 }
 
+// Named: `s` with the quoted `path` in its message replaced by `what` (a caller's label never
+// echoes a path that may be a key typed in the wrong place).
+Status Named(Status s, const std::string& path, const std::string& what) {
+  std::string message = s.message();
+  const std::string quoted = Quoted(path);
+  for (size_t at = message.find(quoted); at != std::string::npos; at = message.find(quoted, at + what.size())) {
+    message.replace(at, quoted.size(), what);
+  }
+  return s.WithMessage(std::move(message));
+}
+
 // ReadSmallFile reads a regular file of at most `max` bytes into wiping storage; `what` names it.
 StatusOr<SecretBytes> ReadSmallFile(const std::string& path, size_t max, const std::string& what) {
-  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<internal::InputFile> file, internal::InputFile::Open(path));
+  StatusOr<std::unique_ptr<internal::InputFile>> opened = internal::InputFile::Open(path);
+  if (!opened.ok()) return Named(opened.status(), path, what);
+  std::unique_ptr<internal::InputFile> file = std::move(opened).value();
   if (file->size() > max) {
     return InvalidArgumentError(what + " is " + std::to_string(file->size()) + " bytes; at most " +
                                 std::to_string(max) + " are expected");
   }
   MSCRYPT_ASSIGN_OR_RETURN(PlaintextBuffer bytes, PlaintextBuffer::Allocate(static_cast<size_t>(file->size())));
-  MSCRYPT_RETURN_IF_ERROR(file->ReadAt(0, bytes.mutable_view()));
+  Status s = file->ReadAt(0, bytes.mutable_view());
+  if (!s.ok()) return Named(std::move(s), path, what);
   return SecretBytes(bytes.data(), bytes.size());
 }
 
@@ -109,6 +123,17 @@ StatusOr<Buffer> Seal(const SecretBytes& data_key, const SecretBytes& passphrase
   Wipe(derived, sizeof(derived));
   if (!s.ok()) return s;
   return out;
+}
+
+// OpenNamedEnvelope: OpenKeyEnvelope with the file named in its messages.
+StatusOr<SecretBytes> OpenNamedEnvelope(ByteView bytes, const SecretBytes& passphrase, bool allow_empty,
+                                        const std::string& what) {
+  StatusOr<SecretBytes> key = OpenKeyEnvelope(bytes, passphrase, allow_empty);
+  if (key.ok()) return key;
+  if (key.status().code() == StatusCode::kWrongPassphrase) {
+    return Status(key.status()).WithMessage(what + " does not open with this passphrase (or the envelope's header was altered)");
+  }
+  return Status(key.status()).WithMessage(what + ": " + key.status().message());
 }
 
 }  // namespace
@@ -202,8 +227,8 @@ StatusOr<LoadedKey> ReadKeyFile(const std::string& path, const SecretBytes* pass
     if (passphrase == nullptr) {
       return Status(StatusCode::kKeyRequired, what + " is a passphrase-protected key envelope").WithHint(kHintNeedPassphrase);
     }
-    StatusOr<SecretBytes> key = OpenKeyEnvelope(bytes, *passphrase, allow_empty_passphrase);
-    if (!key.ok()) return Status(key.status()).WithMessage(what + ": " + key.status().message());
+    StatusOr<SecretBytes> key = OpenNamedEnvelope(bytes, *passphrase, allow_empty_passphrase, what);
+    if (!key.ok()) return key.status();
     LoadedKey out;
     out.key = std::move(key).value();
     out.encoding = KeyEncoding::kEnvelope;
@@ -381,8 +406,8 @@ Status RewrapKeyEnvelopeFile(const std::string& path, const SecretBytes& old_pas
   if (!LooksLikeKeyEnvelope(bytes)) {
     return Status(StatusCode::kMalformed, what + " is not a key envelope (a raw or hex key file has no passphrase to change)");
   }
-  StatusOr<SecretBytes> key = OpenKeyEnvelope(bytes, old_passphrase, /*allow_empty=*/true);
-  if (!key.ok()) return Status(key.status()).WithMessage(what + ": " + key.status().message());
+  StatusOr<SecretBytes> key = OpenNamedEnvelope(bytes, old_passphrase, /*allow_empty=*/true, what);
+  if (!key.ok()) return key.status();
   MSCRYPT_ASSIGN_OR_RETURN(Buffer envelope, SealKeyEnvelope(*key, new_passphrase, cost, allow_empty_passphrase));
   internal::OutputOptions options;
   options.private_contents = true;

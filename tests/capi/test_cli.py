@@ -34,6 +34,7 @@ GOLDEN16 = bytes(range(16)).hex()  # the golden files' AES-128 and SM4 key
 GOLDEN_CALLABLE = "010200030405060708090a0b0c0d0e0f"
 ALL_KEYS = [KEY16, KEY24, KEY32, KEY_OTHER, GOLDEN16, GOLDEN_CALLABLE]
 RAW_KEY = b"0123456789ABCDEF"  # printable, so a leak would be visible in text output
+PASSPHRASES = ["correct horse battery staple", "the new passphrase"]
 
 # MindSpore test vectors (docs/format.md §2.6).
 PLAIN_VECTOR = b"MindSpore checkpoint test vector"
@@ -53,7 +54,7 @@ def secrets():
         out += [k, k.upper()]
     out.append(RAW_KEY.hex())
     out.append(RAW_KEY.decode())
-    return out
+    return out + PASSPHRASES
 
 
 class CliTest(unittest.TestCase):
@@ -135,7 +136,7 @@ class CliTest(unittest.TestCase):
                 self.assert_failure(p, contains="FIFO")
         p = subprocess.run([CLI, "decrypt", enc, self.path("o"), "--key-file", fifo], capture_output=True, text=True,
                            timeout=20)
-        self.assert_failure(p, contains="not a regular file")
+        self.assertIn("--key-file '" + fifo + "'", self.assert_failure(p, contains="FIFO"))
         self.assertEqual(sorted(os.listdir(self.dir)), ["enc.bin", "pipe", "plain.bin"])
 
     def test_destinations_symlink_fifo_device_and_the_input(self):
@@ -277,8 +278,177 @@ class CliTest(unittest.TestCase):
         self.assertEqual(self.read(raw), before)
         self.assert_failure(self.run_cli("key", "new", self.path("x"), "--size", "20"), contains="16, 24 or 32", code=2)
         self.assert_failure(self.run_cli("key", "new", "-"), contains="never printed", code=2)
-        self.assert_failure(self.run_cli("key", "show", raw), contains="new", code=2)
+        self.assert_failure(self.run_cli("key", "show", raw), contains="--hex", code=2)
+        self.assert_failure(self.run_cli("key", "old", raw), contains="new, show and rewrap", code=2)
         self.assertNotEqual(self.read(raw), self.read(self.path("k.hex"))[:32])
+
+    # ---- Key envelopes (docs/format.md §9) ----
+
+    def passphrase_file(self, name, text):
+        path = self.path(name)
+        with open(path, "w") as f:
+            f.write(text + "\n")
+        return path
+
+    def open_envelope_with_pyca(self, path, passphrase):
+        """The data key, read from the envelope by pyca/cryptography from the spec alone."""
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+        e = self.read(path)
+        self.assertEqual(e[:8], b"MSKEYENV")
+        log_n, r, p_, n = e[10], e[11], e[12], e[13]
+        self.assertEqual(len(e), 76 + n)
+        d = Scrypt(salt=e[16:32], length=48, n=1 << log_n, r=r, p=p_).derive(passphrase.encode())
+        self.assertEqual(d[32:48], e[44:60])
+        return AESGCM(d[:32]).decrypt(e[32:44], e[60:], e[:60])
+
+    def test_key_envelope_new_use_show_and_rewrap(self):
+        pw, new_pw = (self.passphrase_file("pw", PASSPHRASES[0]), self.passphrase_file("pw2", PASSPHRASES[1]))
+        env = self.path("k.mskey")
+        p = self.ok("key", "new", env, "--passphrase-file", pw, "--scrypt-log-n", "15")
+        self.assertIn("protected by the passphrase", p.stdout)
+        self.assertEqual(stat.S_IMODE(os.stat(env).st_mode), 0o600)
+        key = self.open_envelope_with_pyca(env, PASSPHRASES[0])
+        self.assertEqual(len(key), 32)
+        # Every key-taking command takes the envelope with a passphrase from a file or the environment.
+        enc = self.path("enc.bin")
+        self.ok("encrypt", self.plain, enc, "--key-file", env, "--passphrase-file", pw)
+        self.ok("verify", enc, "--key-file", env, "--passphrase-env", "PW", env={"PW": PASSPHRASES[0]})
+        self.ok("decrypt", enc, self.path("dec"), "--key-file", env, "--passphrase-env", "PW", env={"PW": PASSPHRASES[0]})
+        self.assertEqual(self.read(self.path("dec")), self.read(self.plain))
+        # key show --hex prints the data key, with a warning, for MindSpore and converter_lite.
+        p = self.ok("key", "show", "--hex", env, "--passphrase-file", pw)
+        self.assertEqual(p.stdout, key.hex() + "\n")
+        self.assertIn("printing a secret", p.stderr)
+        self.ok("decrypt", enc, self.path("dec2"), "--key-hex", key.hex())  # the file is plain MindSpore format
+        # Rewrap: a wrong current passphrase changes nothing; the right one changes only the envelope.
+        before = self.read(env)
+        self.assert_failure(self.run_cli("key", "rewrap", env, "--passphrase-file", new_pw, "--new-passphrase-file", pw,
+                                         "--scrypt-log-n", "15"), contains="does not open with this passphrase")
+        self.assertEqual(self.read(env), before)
+        enc_before = self.read(enc)
+        self.ok("key", "rewrap", env, "--passphrase-file", pw, "--new-passphrase-env", "NEWPW", "--scrypt-log-n", "15",
+                env={"NEWPW": PASSPHRASES[1]})
+        self.assertNotEqual(self.read(env), before)
+        self.assertEqual(self.open_envelope_with_pyca(env, PASSPHRASES[1]), key)
+        self.assertEqual(self.read(enc), enc_before)
+        self.assertEqual(stat.S_IMODE(os.stat(env).st_mode), 0o600)
+        self.assert_failure(self.run_cli("decrypt", enc, self.path("x"), "--key-file", env, "--passphrase-file", pw),
+                            contains="wrong passphrase")
+        self.ok("decrypt", enc, self.path("dec3"), "--key-file", env, "--passphrase-file", new_pw)
+        self.assertEqual(sorted(n for n in os.listdir(self.dir) if n.startswith("k.")), ["k.mskey"])
+        self.assert_no_temp_files()
+
+    def test_key_envelope_errors(self):
+        pw = self.passphrase_file("pw", PASSPHRASES[0])
+        env = self.path("k.mskey")
+        self.ok("key", "new", env, "--passphrase-file", pw, "--scrypt-log-n", "15", "--size", "16")
+        enc = self.path("enc.bin")
+        self.ok("encrypt", self.plain, enc, "--key-file", env, "--passphrase-file", pw)
+        # No passphrase source and no terminal: one line naming the options.
+        p = subprocess.run([CLI, "decrypt", enc, self.path("x"), "--key-file", env], capture_output=True, text=True,
+                           stdin=subprocess.DEVNULL, start_new_session=True, timeout=60)
+        self.assert_failure(p, contains="--passphrase-file")
+        self.assertFalse(os.path.exists(self.path("x")))
+        # A damaged envelope is not a wrong passphrase.
+        bad = bytearray(self.read(env))
+        bad[70] ^= 1
+        with open(self.path("bad.mskey"), "wb") as f:
+            f.write(bad)
+        self.assert_failure(self.run_cli("verify", enc, "--key-file", self.path("bad.mskey"), "--passphrase-file", pw),
+                            contains="damaged")
+        with open(self.path("short.mskey"), "wb") as f:
+            f.write(self.read(env)[:50])
+        self.assert_failure(self.run_cli("verify", enc, "--key-file", self.path("short.mskey"), "--passphrase-file", pw),
+                            contains="truncated")
+        # Passphrase options need an envelope; one source at a time; the environment variable must exist.
+        raw = self.path("raw.key")
+        with open(raw, "wb") as f:
+            f.write(RAW_KEY)
+        self.assert_failure(self.run_cli("verify", enc, "--key-file", raw, "--passphrase-file", pw),
+                            contains="not a key envelope")
+        self.assert_failure(self.run_cli("verify", enc, "--key-hex", KEY16, "--passphrase-file", pw), code=2,
+                            contains="key envelope")
+        self.assert_failure(self.run_cli("verify", enc, "--key-file", env, "--passphrase-file", pw, "--passphrase-env", "X"),
+                            code=2, contains="once")
+        self.assert_failure(self.run_cli("verify", enc, "--key-file", env, "--passphrase-env", "MSCRYPT_UNSET_PASS"),
+                            contains="MSCRYPT_UNSET_PASS is not set")
+        self.assert_failure(self.run_cli("verify", enc, "--key-file", env, "--passphrase-file", self.path("nope")),
+                            contains="passphrase")
+        # Empty passphrases are refused unless allowed; costs outside 15..20 are usage errors.
+        empty = self.path("empty")
+        open(empty, "w").close()
+        self.assert_failure(self.run_cli("key", "new", self.path("e.mskey"), "--passphrase-file", empty,
+                                         "--scrypt-log-n", "15"), contains="empty")
+        self.assertFalse(os.path.exists(self.path("e.mskey")))
+        self.ok("key", "new", self.path("e.mskey"), "--passphrase-file", empty, "--scrypt-log-n", "15",
+                "--allow-empty-passphrase")
+        for bad_cost in ("14", "21", "x", ""):
+            self.assert_failure(self.run_cli("key", "new", self.path("c.mskey"), "--passphrase-file", pw,
+                                             "--scrypt-log-n", bad_cost), contains="--scrypt-log-n", code=2)
+        self.assert_failure(self.run_cli("key", "new", self.path("h.mskey"), "--passphrase-file", pw, "--hex"),
+                            contains="envelope", code=2)
+        self.assert_failure(self.run_cli("key", "new", self.path("h.key"), "--scrypt-log-n", "16"), code=2,
+                            contains="--passphrase")
+        # An existing file is never replaced, and no passphrase is asked for first.
+        before = self.read(env)
+        self.assert_failure(self.run_cli("key", "new", env, "--passphrase-file", pw), contains="exists")
+        self.assertEqual(self.read(env), before)
+        self.assert_failure(self.run_cli("key", "rewrap", raw, "--passphrase-file", pw, "--new-passphrase-file", pw),
+                            contains="not a key envelope")
+        # A key of the wrong size names its source and the sizes the mode takes.
+        with open(self.path("k33"), "wb") as f:
+            f.write(os.urandom(33))
+        self.assert_failure(self.run_cli("encrypt", self.plain, self.path("o"), "--key-file", self.path("k33")),
+                            contains="the key from --key-file '" + self.path("k33") + "' is 33 bytes; AES-GCM takes 16, 24 or 32")
+        self.assert_failure(self.run_cli("encrypt", self.plain, self.path("o"), "--key-hex", KEY32, "--mode", "SM4-CBC"),
+                            contains="the key from --key-hex is 32 bytes; SM4-CBC takes 16")
+        self.assert_no_temp_files()
+
+    def test_passphrase_prompt_on_a_terminal_without_echo(self):
+        import pty
+        import select
+        import time
+
+        def converse(args, answers):
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.execv(CLI, [CLI, *args])
+            seen, deadline = b"", time.time() + 120
+            while time.time() < deadline:
+                r, _, _ = select.select([fd], [], [], 1)
+                if fd in r:
+                    try:
+                        chunk = os.read(fd, 4096)
+                    except OSError:
+                        break
+                    if not chunk:
+                        break
+                    seen += chunk
+                    if answers and seen.count(b": ") > len(seen_prompts):
+                        seen_prompts.append(True)
+                        os.write(fd, answers.pop(0).encode() + b"\n")
+            _, status = os.waitpid(pid, 0)
+            return os.waitstatus_to_exitcode(status), seen.decode(errors="replace")
+
+        env = self.path("k.mskey")
+        seen_prompts = []
+        code, out = converse(["key", "new", env, "--passphrase", "--scrypt-log-n", "15"], [PASSPHRASES[0]] * 2)
+        self.assertEqual(code, 0, out)
+        self.assertIn("passphrase for the new key envelope", out)
+        self.assertIn("again", out)
+        self.assertNotIn(PASSPHRASES[0], out, "the passphrase was echoed")
+        self.assertEqual(len(self.open_envelope_with_pyca(env, PASSPHRASES[0])), 32)
+        seen_prompts = []
+        code, out = converse(["encrypt", self.plain, self.path("enc"), "--key-file", env], [PASSPHRASES[0]])
+        self.assertEqual(code, 0, out)
+        self.assertNotIn(PASSPHRASES[0], out)
+        seen_prompts = []
+        code, out = converse(["key", "new", self.path("k2.mskey"), "--passphrase", "--scrypt-log-n", "15"],
+                             [PASSPHRASES[0], PASSPHRASES[1]])
+        self.assertEqual(code, 1, out)
+        self.assertIn("differ", out)
+        self.assertFalse(os.path.exists(self.path("k2.mskey")))
 
     def test_killed_writers_leave_nothing_behind(self):
         """SIGKILL at many moments of an encrypt and a decrypt: the directory then holds exactly what
@@ -364,7 +534,7 @@ class CliTest(unittest.TestCase):
         p = self.run_cli("decrypt", enc, self.path("x.bin"), "--key-env", "MSCRYPT_NOT_SET_ANYWHERE")
         self.assert_failure(p, contains="MSCRYPT_NOT_SET_ANYWHERE")
         p = self.run_cli("decrypt", enc, self.path("x.bin"), "--key-file", self.path("missing.key"))
-        self.assert_failure(p, contains="key file")
+        self.assert_failure(p, contains="--key-file '" + self.path("missing.key") + "'")
 
     def test_inspect_json_multi_block(self):
         big = self.path("big.bin")

@@ -320,6 +320,75 @@ MSCRYPT_EXPORT size_t mscrypt_key_len(const mscrypt_key *key);
  * MSCRYPT_ERR_UNSUPPORTED otherwise. It touches no data. */
 MSCRYPT_EXPORT mscrypt_status mscrypt_key_check(const mscrypt_key *key, mscrypt_mode mode);
 
+/* ---- Key sources and key envelopes (docs/format.md §9) ----------------------------------------
+ * The sources every surface shares (the CLI's --key-hex/--key-env/--key-file and Python's
+ * mscrypt.read_key are these calls). Messages name the source, never a key or passphrase byte. */
+
+/* out_info flags: how the source held the key. */
+#define MSCRYPT_KEY_INFO_HEX 0x1u            /* hex text (a hex key file, --key-hex, --key-env) */
+#define MSCRYPT_KEY_INFO_UPPERCASE_HEX 0x2u  /* the hex had A-F (converter_lite decodes them wrongly) */
+#define MSCRYPT_KEY_INFO_ENVELOPE 0x4u       /* a passphrase-protected key envelope */
+/* flags: an empty passphrase is refused unless this is set. */
+#define MSCRYPT_ALLOW_EMPTY_PASSPHRASE 0x1u
+/* MSCRYPT_MAX_PASSPHRASE_BYTES: the longest passphrase accepted. */
+#define MSCRYPT_MAX_PASSPHRASE_BYTES ((size_t)1024)
+
+/* mscrypt_key_from_hex decodes hex_len hex digits (either case) into a new key. `source` names
+ * the origin in messages ("--key-hex"; NULL: "the hex key"). out_info may be NULL. */
+MSCRYPT_EXPORT mscrypt_status mscrypt_key_from_hex(mscrypt_key **out_key, const char *hex, size_t hex_len,
+                                                   const char *source, unsigned *out_info);
+
+/* mscrypt_key_from_env reads the hex key held by environment variable `name`. */
+MSCRYPT_EXPORT mscrypt_status mscrypt_key_from_env(mscrypt_key **out_key, const char *name, unsigned *out_info);
+
+/* mscrypt_key_from_file reads a key file, recognised by content: a key envelope (opened with the
+ * passphrase; with passphrase NULL it fails with MSCRYPT_ERR_KEY_REQUIRED and
+ * MSCRYPT_HINT_NEED_PASSPHRASE, so a caller can obtain one and call again), hex text (at least 32
+ * hex digits and optionally one final newline), or else the raw key bytes. `label` names the file
+ * in messages (NULL: "the key file '<path>'"). A wrong passphrase is MSCRYPT_ERR_WRONG_PASSPHRASE,
+ * a damaged envelope MSCRYPT_ERR_AUTH_FAILED. */
+MSCRYPT_EXPORT mscrypt_status mscrypt_key_from_file(mscrypt_key **out_key, const char *path,
+                                                    const uint8_t *passphrase, size_t passphrase_len,
+                                                    unsigned flags, const char *label, unsigned *out_info);
+
+/* mscrypt_key_check_source is mscrypt_key_check with the key's source named in the message ("the
+ * key from --key-file k.bin is 33 bytes; AES-GCM takes 16, 24 or 32 bytes"). */
+MSCRYPT_EXPORT mscrypt_status mscrypt_key_check_source(const mscrypt_key *key, mscrypt_mode mode,
+                                                       const char *source);
+
+/* mscrypt_key_export copies the key bytes to out[0, cap) and sets *out_len (BUFFER_TOO_SMALL with
+ * *out_len = size needed). This hands out a secret: wipe the copy (mscrypt_wipe) after use. */
+MSCRYPT_EXPORT mscrypt_status mscrypt_key_export(const mscrypt_key *key, uint8_t *out, size_t cap, size_t *out_len);
+
+/* Passphrases: from a file (its bytes with one final "\n" or "\r\n" removed) or an environment
+ * variable (as is), at most MSCRYPT_MAX_PASSPHRASE_BYTES, copied to out[0, cap). */
+MSCRYPT_EXPORT mscrypt_status mscrypt_passphrase_from_file(const char *path, uint8_t *out, size_t cap,
+                                                           size_t *out_len);
+MSCRYPT_EXPORT mscrypt_status mscrypt_passphrase_from_env(const char *name, uint8_t *out, size_t cap,
+                                                          size_t *out_len);
+
+/* scrypt's cost for a new envelope: N = 2^log_n, memory 128 * r * N bytes. Accepted: log_n >= 15,
+ * r >= 8, p >= 1, memory <= 1 GiB, p <= 16. */
+typedef struct mscrypt_scrypt_cost {
+  uint8_t log_n;
+  uint8_t r;
+  uint8_t p;
+} mscrypt_scrypt_cost;
+
+/* mscrypt_key_envelope_new writes a new envelope holding `key` (1..64 bytes) under the passphrase
+ * to `path`: 0600, atomic, and an existing path is refused. cost NULL: the default (log_n 18, r 8,
+ * p 1: 256 MiB, about a second). */
+MSCRYPT_EXPORT mscrypt_status mscrypt_key_envelope_new(const char *path, const mscrypt_key *key,
+                                                       const uint8_t *passphrase, size_t passphrase_len,
+                                                       const mscrypt_scrypt_cost *cost, unsigned flags);
+
+/* mscrypt_key_envelope_rewrap changes the passphrase of the envelope at `path` (same data key,
+ * fresh salt and nonce), replacing the file atomically; on failure it is untouched. */
+MSCRYPT_EXPORT mscrypt_status mscrypt_key_envelope_rewrap(const char *path, const uint8_t *old_passphrase,
+                                                          size_t old_len, const uint8_t *new_passphrase,
+                                                          size_t new_len, const mscrypt_scrypt_cost *cost,
+                                                          unsigned flags);
+
 /* ---- Buffers --------------------------------------------------------------------------------- */
 
 /* mscrypt_encrypt encrypts in[0, in_len) into a complete container in `out`: 64 MiB blocks, each
