@@ -21,6 +21,7 @@ from ._errors import (
     TruncatedError,
     UnsupportedError,
     WrongModeError,
+    WrongPassphraseError,
 )
 from ._checkpoint import CheckpointTensor, load_checkpoint, save_checkpoint
 from ._container import (
@@ -39,6 +40,7 @@ from ._container import (
     is_mode_available,
     verify_file,
 )
+from ._keys import new_key_envelope, read_key, rewrap_key_envelope
 from ._mindir import ExternalData, MindIR, ParameterInfo, TensorSpec, export_mindir, load_mindir
 
 # Runtime adapters (mscrypt.openvino, mscrypt.onnxruntime) import their runtime lazily, on first
@@ -69,6 +71,7 @@ __all__ = [
     "TruncatedError",
     "UnsupportedError",
     "WrongModeError",
+    "WrongPassphraseError",
     "decrypt",
     "decrypt_file",
     "decrypt_file_into",
@@ -84,6 +87,9 @@ __all__ = [
     "is_mode_available",
     "load_checkpoint",
     "load_mindir",
+    "new_key_envelope",
+    "read_key",
+    "rewrap_key_envelope",
     "save_checkpoint",
     "verify_file",
 ]

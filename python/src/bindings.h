@@ -58,6 +58,7 @@ Options MakeOptions(const py::handle& threads, const py::handle& legacy);
 
 // Registration hooks of the other binding files.
 void RegisterContainer(py::module_& m);
+void RegisterKeys(py::module_& m);
 void RegisterCheckpoint(py::module_& m);
 void RegisterMindir(py::module_& m);
 

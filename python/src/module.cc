@@ -166,6 +166,7 @@ void RegisterMindir(py::module_&) {}
 PYBIND11_MODULE(_mscrypt, m) {
   m.doc() = "Native core of mscrypt (private; use the mscrypt package).";
   mscrypt::python::RegisterContainer(m);
+  mscrypt::python::RegisterKeys(m);
   mscrypt::python::RegisterCheckpoint(m);
   mscrypt::python::RegisterMindir(m);
   // Test hook: bytes wiped so far (tests show that released plaintext is wiped).
