@@ -7,6 +7,7 @@
 // check); 2 usage error. Key bytes and key hex never appear in any output: messages name flags,
 // positions and lengths only, and key buffers are wiped after use.
 #include <fcntl.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -1448,6 +1449,229 @@ std::string KeyCmdHelp() {
          "Without a passphrase option the passphrase is asked on the terminal without echo.\n";
 }
 
+// ---- Rekey -------------------------------------------------------------------------------------
+//
+// Re-encrypt files from an old key to a new one (for a compromised data key), in place. Each file
+// is replaced atomically by mscrypt_reencrypt_file (no plaintext on disk); files are processed in
+// parallel; a failure leaves that file as it was and the others go on. Running it again skips
+// files already under the new key, so an interrupted run can simply be repeated.
+
+enum class RekeyOutcome { kRekeyed, kAlready, kNotEncrypted, kFailed };
+
+struct RekeyItem {
+  std::string path;
+  bool named = false;  // given on the command line (not found by walking a directory)
+  uint64_t size = 0;
+  RekeyOutcome outcome = RekeyOutcome::kFailed;
+  std::string error;
+};
+
+// Collect: `path` itself, a directory's regular files (recursively; symbolic links are not
+// followed, so nothing outside the tree is replaced), and a MindIR model's weight files (the
+// directory <stem>_variables beside <stem>.mindir).
+void CollectTree(const std::string& dir, std::vector<RekeyItem>* out, std::vector<std::string>* skipped_links) {
+  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
+  if (!d) {
+    RekeyItem item;
+    item.path = dir;
+    item.named = true;
+    item.error = std::string("cannot read the directory: ") + std::strerror(errno);
+    out->push_back(item);
+    return;
+  }
+  std::vector<std::string> names;
+  while (struct dirent* e = ::readdir(d.get())) {
+    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) names.push_back(e->d_name);
+  }
+  std::sort(names.begin(), names.end());
+  for (const std::string& name : names) {
+    const std::string path = dir + "/" + name;
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0) continue;
+    if (S_ISLNK(st.st_mode)) {
+      skipped_links->push_back(path);
+    } else if (S_ISDIR(st.st_mode)) {
+      CollectTree(path, out, skipped_links);
+    } else if (S_ISREG(st.st_mode)) {
+      RekeyItem item;
+      item.path = path;
+      item.size = static_cast<uint64_t>(st.st_size);
+      out->push_back(item);
+    }
+  }
+}
+
+void CollectNamed(const std::string& path, std::vector<RekeyItem>* out, std::vector<std::string>* skipped_links) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return CollectTree(path, out, skipped_links);
+  RekeyItem item;
+  item.path = path;
+  item.named = true;
+  item.size = ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  out->push_back(item);
+  const std::string suffix = ".mindir";
+  if (path.size() > suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    const std::string variables = path.substr(0, path.size() - suffix.size()) + "_variables";
+    if (::lstat(variables.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) CollectTree(variables, out, skipped_links);
+  }
+}
+
+struct RekeyJob {
+  const mscrypt_key* old_key;
+  const mscrypt_key* new_key;
+  bool new_mode_given;
+  mscrypt_mode new_mode;
+  int threads;
+};
+
+// RekeyOne classifies and, when needed, re-encrypts one file.
+void RekeyOne(const RekeyJob& job, RekeyItem* item) {
+  mscrypt_options opts;
+  mscrypt_options_init(&opts);
+  opts.threads = job.threads;
+  mscrypt_mode file_mode = MSCRYPT_MODE_AES_GCM;
+  mscrypt_status s = mscrypt_file_mode(&file_mode, item->path.c_str());
+  if (s == MSCRYPT_ERR_NOT_ENCRYPTED) {
+    item->outcome = item->named ? RekeyOutcome::kFailed : RekeyOutcome::kNotEncrypted;
+    if (item->named) item->error = "it is not an encrypted MindSpore file (no block magic)";
+    return;
+  }
+  if (s != MSCRYPT_OK) {
+    item->error = LastError();
+    return;
+  }
+  const mscrypt_mode new_mode = job.new_mode_given ? job.new_mode : file_mode;
+  // Already under the new key? For CBC (unauthenticated) the old key must then fail, or the file
+  // could be under either and is left alone.
+  if (file_mode == new_mode && mscrypt_key_check(job.new_key, new_mode) == MSCRYPT_OK &&
+      mscrypt_verify_file(job.new_key, new_mode, item->path.c_str(), &opts) == MSCRYPT_OK) {
+    if (mscrypt_mode_authenticated(file_mode) ||
+        mscrypt_key_check(job.old_key, file_mode) != MSCRYPT_OK ||
+        mscrypt_verify_file(job.old_key, file_mode, item->path.c_str(), &opts) != MSCRYPT_OK) {
+      item->outcome = RekeyOutcome::kAlready;
+      return;
+    }
+    item->error = std::string("it decrypts under both keys (") + mscrypt_mode_name(file_mode) +
+                  " is not authenticated), so which key it is under cannot be told; left as it is";
+    return;
+  }
+  if (mscrypt_key_check(job.old_key, file_mode) != MSCRYPT_OK) {
+    item->error = "the old key cannot be used with its mode: " + LastError();
+    return;
+  }
+  s = mscrypt_reencrypt_file(item->path.c_str(), job.old_key, file_mode, job.new_key, new_mode, &opts);
+  if (s == MSCRYPT_OK) {
+    item->outcome = RekeyOutcome::kRekeyed;
+  } else if (s == MSCRYPT_ERR_AUTH_FAILED) {
+    item->error = "it decrypts with neither the old key nor the new one (wrong keys, or the file is damaged); left as it is";
+  } else {
+    item->error = LastError();
+  }
+}
+
+int CmdRekey(Args& args) {
+  KeySources old_sources = ParseKeySources(args, "", "rekey");
+  KeySources new_sources = ParseKeySources(args, "new-", "rekey");
+  const char* new_mode_arg = args.Value("--new-mode");
+  const mscrypt_mode new_mode = ParseModeArg(new_mode_arg, "--new-mode", "rekey");
+  const char* jobs_arg = args.Value("--jobs");
+  const int threads_arg = ParseThreads(args.Value("--threads"), "rekey");
+  args.Finish();
+  if (args.positionals().empty()) Usage("expected PATH...: the files or directories to re-key", "rekey");
+  int jobs = 0;
+  if (jobs_arg != nullptr) {
+    char* end = nullptr;
+    errno = 0;
+    const long n = std::strtol(jobs_arg, &end, 10);
+    if (errno != 0 || end == jobs_arg || *end != '\0' || n < 1 || n > 256) Usage("--jobs is 1 to 256", "rekey");
+    jobs = static_cast<int>(n);
+  }
+  std::string old_label, new_label;
+  KeyPtr old_key = LoadKey(old_sources, "rekey", &old_label);
+  KeyPtr new_key = LoadKey(new_sources, "rekey", &new_label);
+  if (new_mode_arg != nullptr) {
+    Check(mscrypt_key_check_source(new_key.get(), new_mode, new_label.c_str()), "the new key cannot be used");
+  }
+  {
+    SecretBuf a(mscrypt_max_key_bytes()), b(mscrypt_max_key_bytes());
+    size_t na = 0, nb = 0;
+    Check(mscrypt_key_export(old_key.get(), a.data(), a.capacity(), &na), "cannot read the old key");
+    Check(mscrypt_key_export(new_key.get(), b.data(), b.capacity(), &nb), "cannot read the new key");
+    if (na == nb && std::memcmp(a.data(), b.data(), na) == 0 && new_mode_arg == nullptr) {
+      Usage("the new key is the old key; give another --new-key-... (or --new-mode to change only the mode)", "rekey");
+    }
+  }
+
+  std::vector<RekeyItem> items;
+  std::vector<std::string> links;
+  for (const char* p : args.positionals()) CollectNamed(p, &items, &links);
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  if (jobs == 0) jobs = static_cast<int>(std::min<size_t>(std::max<size_t>(items.size(), 1), cores));
+  RekeyJob job{old_key.get(), new_key.get(), new_mode_arg != nullptr, new_mode,
+               threads_arg != 0 ? threads_arg : std::max(1, static_cast<int>(cores) / jobs)};
+
+  uint64_t total_bytes = 0;
+  for (const RekeyItem& item : items) total_bytes += item.size;
+  std::atomic<size_t> next{0};
+  std::mutex mu;
+  size_t done = 0;
+  uint64_t done_bytes = 0;
+  const bool show_progress = ::isatty(STDERR_FILENO) == 1;
+  auto worker = [&] {
+    for (size_t i = next++; i < items.size(); i = next++) {
+      if (items[i].error.empty()) RekeyOne(job, &items[i]);
+      std::lock_guard<std::mutex> lock(mu);
+      ++done;
+      done_bytes += items[i].size;
+      if (show_progress) {
+        std::fprintf(stderr, "\r\033[Krekey: %zu/%zu files, %.1f/%.1f MiB", done, items.size(),
+                     static_cast<double>(done_bytes) / (1 << 20), static_cast<double>(total_bytes) / (1 << 20));
+        std::fflush(stderr);
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int j = 1; j < jobs; ++j) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  if (show_progress) std::fprintf(stderr, "\r\033[K");
+
+  size_t counts[4] = {0, 0, 0, 0};
+  for (const RekeyItem& item : items) {
+    ++counts[static_cast<int>(item.outcome)];
+    if (item.outcome == RekeyOutcome::kFailed) {
+      std::fprintf(stderr, "mscrypt: error: rekey %s: %s\n", OneLine(Quote(item.path)).c_str(), OneLine(item.error).c_str());
+    }
+  }
+  for (const std::string& link : links) {
+    std::fprintf(stderr, "mscrypt: note: skipped the symbolic link %s (name its target to re-key it)\n",
+                 OneLine(Quote(link)).c_str());
+  }
+  std::printf("rekey: %zu re-encrypted, %zu already under the new key, %zu not encrypted (skipped), %zu failed\n",
+              counts[static_cast<int>(RekeyOutcome::kRekeyed)], counts[static_cast<int>(RekeyOutcome::kAlready)],
+              counts[static_cast<int>(RekeyOutcome::kNotEncrypted)], counts[static_cast<int>(RekeyOutcome::kFailed)]);
+  return counts[static_cast<int>(RekeyOutcome::kFailed)] == 0 ? kExitOk : kExitFailure;
+}
+
+std::string RekeyHelp() {
+  return "usage: mscrypt rekey PATH... OLD KEY NEW KEY [--new-mode MODE] [--jobs N] [--threads N]\n\n"
+         "Re-encrypt encrypted files from the old key to the new one, in place: for a data key that\n"
+         "must be retired. PATH is a file or a directory (walked recursively; symbolic links are not\n"
+         "followed); a .mindir file brings its <stem>_variables weight files. Each file is decrypted and\n"
+         "re-encrypted with bounded memory, no plaintext on disk, and replaced atomically; a file that\n"
+         "fails is left as it was and the others go on. Files already under the new key are skipped, so\n"
+         "an interrupted run is finished by running it again. Plain files found in a directory are\n"
+         "skipped. Prints a summary; exits 1 naming each file that failed.\n\n"
+         "Old key: --key-hex HEX | --key-file PATH | --key-env VAR [--passphrase-env VAR | --passphrase-file PATH]\n"
+         "New key: --new-key-hex HEX | --new-key-file PATH | --new-key-env VAR\n"
+         "         [--new-passphrase-env VAR | --new-passphrase-file PATH]\n"
+         "Options:\n"
+         "  --new-mode MODE  encrypt with MODE (default: each file keeps its mode)\n"
+         "  --jobs N         files processed at once (default: one per core)\n"
+         "  --threads N      threads per file (default: cores / jobs)\n"
+         "A CBC file (not authenticated) that decrypts under both keys is reported, never changed.\n";
+}
+
 // ---- Command table ----------------------------------------------------------------------------
 //
 // A new command is one entry here plus its handler and help text.
@@ -1581,7 +1805,8 @@ const Command kCommands[] = {
     {"convert", "re-key a MindIR file with converter_lite's flags", CmdConvert},
     {"ckpt-list", "list a checkpoint's parameters (plain or encrypted)", CmdCkptList},
     {"mindir-info", "show a MindIR model's graph and parameters", CmdMindIRInfo},
-    {"key", "make a new key file (key new OUT)", CmdKey},
+    {"key", "make, show or re-protect a key (key new | show | rewrap)", CmdKey},
+    {"rekey", "re-encrypt files or trees from an old key to a new one", CmdRekey},
 };
 
 std::string HelpFor(const std::string& name) {
@@ -1593,6 +1818,7 @@ std::string HelpFor(const std::string& name) {
   if (name == "ckpt-list") return CkptListHelp();
   if (name == "mindir-info") return MindIRInfoHelp();
   if (name == "key") return KeyCmdHelp();
+  if (name == "rekey") return RekeyHelp();
   return std::string();
 }
 
@@ -1636,7 +1862,7 @@ int main(int argc, char** argv) {
     }
     // Not echoed: a mistyped command line may start with a key.
     if (first[0] == '-') Usage("unknown option before the command", "");
-    Usage("unknown command; use encrypt, decrypt, verify, inspect, convert, ckpt-list, mindir-info or key", "");
+    Usage("unknown command; use encrypt, decrypt, verify, inspect, convert, ckpt-list, mindir-info, key or rekey", "");
   } catch (const CliError& e) {
     std::fprintf(stderr, "mscrypt: error: %s\n", OneLine(e.message).c_str());
     return e.exit_code;

@@ -833,6 +833,17 @@ mscrypt_status mscrypt_raw_decrypt_file_alloc(const mscrypt_key* key, const uint
   });
 }
 
+mscrypt_status mscrypt_reencrypt_file(const char* path, const mscrypt_key* old_key, mscrypt_mode old_mode,
+                                      const mscrypt_key* new_key, mscrypt_mode new_mode, const mscrypt_options* opts) {
+  return Guard([&] {
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(path, "path"));
+    mscrypt::Options o;
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyedCall(old_key, old_mode, opts, &o));
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(new_key, new_mode));
+    return Report(mscrypt::ReencryptFile(path, old_key->bytes, ToMode(old_mode), new_key->bytes, ToMode(new_mode), o));
+  });
+}
+
 mscrypt_status mscrypt_verify_file(const mscrypt_key* key, mscrypt_mode mode, const char* path,
                                    const mscrypt_options* opts) {
   return Guard([&] {

@@ -161,4 +161,37 @@ Status DecryptFileToDescriptor(const std::string& src_path, int fd, const Secret
   return RunPlan(src, plan, mode, options.format, key, &sink, options);
 }
 
+namespace {
+
+// WriterSink feeds decrypted windows to an encrypting writer (ReencryptFile).
+class WriterSink : public internal::ByteSink {
+ public:
+  explicit WriterSink(EncryptingFileWriter& writer) : writer_(writer) {}
+  Status Write(ByteView data) override { return writer_.Write(data); }
+
+ private:
+  EncryptingFileWriter& writer_;
+};
+
+}  // namespace
+
+Status ReencryptFile(const std::string& path, const SecretBytes& old_key, Mode old_mode, const SecretBytes& new_key,
+                     Mode new_mode, const Options& options) {
+  MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(old_mode, old_key, options));
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(path));
+  FileSource src(*file);
+  MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, old_mode, options.format, &old_key));
+  // The writer's temporary file is linked over `path` only by Commit, after every block of the
+  // input decrypted; the open descriptor keeps reading the old file until then.
+  Options write_options = options;
+  write_options.progress = nullptr;
+  write_options.format = Format::kCurrent;
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<EncryptingFileWriter> writer,
+                           EncryptingFileWriter::Create(path, new_key, new_mode, write_options));
+  WriterSink out(*writer);
+  core::StreamSink sink(out, core::StreamWindowBytes(options));
+  MSCRYPT_RETURN_IF_ERROR(RunPlan(src, plan, old_mode, options.format, old_key, &sink, options));
+  return writer->Commit();
+}
+
 }  // namespace mscrypt

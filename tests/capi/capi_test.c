@@ -1517,6 +1517,92 @@ static void remove_dir(void) {
   rmdir(g_dir);
 }
 
+/* Key sources, envelopes and re-encryption: each argument's error path, the passphrase protocol
+ * (NULL passphrase -> KEY_REQUIRED + NEED_PASSPHRASE), export, and an in-place re-key. */
+static void test_key_sources_and_envelopes(void) {
+  static const uint8_t k16[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+  static const uint8_t pass[] = "a passphrase";
+  const mscrypt_scrypt_cost fast = {15, 8, 1}, weak = {14, 8, 1};
+  char env_path[512], data_path[512];
+  uint8_t out[64], data[3000];
+  size_t n = 0, len = 0;
+  unsigned info = 99;
+  mscrypt_key *key = NULL, *loaded = NULL, *other = NULL;
+  uint8_t *back;
+  mscrypt_buffer *plain = NULL;
+
+  CHECK(mscrypt_key_from_hex(NULL, "00", 2, NULL, NULL) == MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK(mscrypt_key_from_hex(&key, NULL, 2, NULL, NULL) == MSCRYPT_ERR_INVALID_ARGUMENT && key == NULL);
+  CHECK(mscrypt_key_from_hex(&key, "0g", 2, "--key-hex", &info) == MSCRYPT_ERR_INVALID_ARGUMENT && info == 0);
+  CHECK_OK(mscrypt_key_from_hex(&key, "000102030405060708090A0B0C0D0E0F", 32, "--key-hex", &info));
+  CHECK(info == (MSCRYPT_KEY_INFO_HEX | MSCRYPT_KEY_INFO_UPPERCASE_HEX));
+  CHECK_OK(mscrypt_key_export(key, out, sizeof(out), &n));
+  CHECK(n == 16 && memcmp(out, k16, 16) == 0);
+  CHECK(mscrypt_key_export(key, out, 4, &n) == MSCRYPT_ERR_BUFFER_TOO_SMALL && n == 16);
+  CHECK(mscrypt_key_export(NULL, out, 4, &n) == MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK(mscrypt_key_check_source(key, MSCRYPT_MODE_SM4_CBC, "x") == MSCRYPT_OK ||
+        mscrypt_key_check_source(key, MSCRYPT_MODE_SM4_CBC, "x") == MSCRYPT_ERR_UNSUPPORTED);
+  CHECK(mscrypt_key_from_env(&other, "MSCRYPT_CAPI_TEST_UNSET_VARIABLE", NULL) == MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK(mscrypt_key_from_env(&other, NULL, NULL) == MSCRYPT_ERR_INVALID_ARGUMENT);
+
+  path_in_dir(env_path, sizeof(env_path), "k.mskey");
+  CHECK(mscrypt_key_envelope_new(NULL, key, pass, sizeof(pass) - 1, &fast, 0) == MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK(mscrypt_key_envelope_new(env_path, NULL, pass, sizeof(pass) - 1, &fast, 0) == MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK(mscrypt_key_envelope_new(env_path, key, NULL, 3, &fast, 0) == MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK(mscrypt_key_envelope_new(env_path, key, pass, 0, &fast, 0) == MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK(mscrypt_key_envelope_new(env_path, key, pass, sizeof(pass) - 1, &weak, 0) == MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK(mscrypt_key_envelope_new(env_path, key, pass, sizeof(pass) - 1, &fast, 0x80) == MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK(!file_exists(env_path));
+  CHECK_OK(mscrypt_key_envelope_new(env_path, key, pass, sizeof(pass) - 1, &fast, 0));
+  CHECK(mscrypt_key_envelope_new(env_path, key, pass, sizeof(pass) - 1, &fast, 0) == MSCRYPT_ERR_IO);
+
+  CHECK(mscrypt_key_from_file(&loaded, env_path, NULL, 0, 0, NULL, &info) == MSCRYPT_ERR_KEY_REQUIRED);
+  CHECK((mscrypt_last_error_hints() & MSCRYPT_HINT_NEED_PASSPHRASE) != 0 && loaded == NULL);
+  CHECK(mscrypt_key_from_file(&loaded, env_path, (const uint8_t *)"wrong", 5, 0, NULL, &info) ==
+        MSCRYPT_ERR_WRONG_PASSPHRASE);
+  check_last_error_clean(k16, 16);
+  CHECK_OK(mscrypt_key_from_file(&loaded, env_path, pass, sizeof(pass) - 1, 0, NULL, &info));
+  CHECK(info == MSCRYPT_KEY_INFO_ENVELOPE && mscrypt_key_len(loaded) == 16);
+  CHECK(mscrypt_key_envelope_rewrap(env_path, (const uint8_t *)"wrong", 5, pass, 3, &fast, 0) ==
+        MSCRYPT_ERR_WRONG_PASSPHRASE);
+  CHECK_OK(mscrypt_key_envelope_rewrap(env_path, pass, sizeof(pass) - 1, (const uint8_t *)"new", 3, &fast, 0));
+  mscrypt_key_free(loaded);
+  loaded = NULL;
+  CHECK_OK(mscrypt_key_from_file(&loaded, env_path, (const uint8_t *)"new", 3, 0, NULL, NULL));
+  CHECK_OK(mscrypt_key_export(loaded, out, sizeof(out), &n));
+  CHECK(n == 16 && memcmp(out, k16, 16) == 0);
+  CHECK(mscrypt_passphrase_from_env("MSCRYPT_CAPI_TEST_UNSET_VARIABLE", out, sizeof(out), &n) ==
+        MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK(mscrypt_passphrase_from_file(NULL, out, sizeof(out), &n) == MSCRYPT_ERR_INVALID_ARGUMENT);
+
+  /* Re-encrypt in place under another key and mode; a wrong old key leaves the file as it was. */
+  fill_pattern(data, sizeof(data), 7);
+  path_in_dir(data_path, sizeof(data_path), "rekey.enc");
+  CHECK_OK(mscrypt_encrypt_to_file(key, MSCRYPT_MODE_AES_GCM, data_path, data, sizeof(data), NULL));
+  CHECK_OK(mscrypt_key_generate(&other, 32));
+  CHECK(mscrypt_reencrypt_file(data_path, other, MSCRYPT_MODE_AES_GCM, key, MSCRYPT_MODE_AES_CBC, NULL) ==
+        MSCRYPT_ERR_AUTH_FAILED);
+  CHECK(mscrypt_reencrypt_file(data_path, key, MSCRYPT_MODE_AES_GCM, NULL, MSCRYPT_MODE_AES_CBC, NULL) ==
+        MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK(mscrypt_reencrypt_file(NULL, key, MSCRYPT_MODE_AES_GCM, other, MSCRYPT_MODE_AES_CBC, NULL) ==
+        MSCRYPT_ERR_INVALID_ARGUMENT);
+  CHECK_OK(mscrypt_verify_file(key, MSCRYPT_MODE_AES_GCM, data_path, NULL));
+  CHECK_OK(mscrypt_reencrypt_file(data_path, key, MSCRYPT_MODE_AES_GCM, other, MSCRYPT_MODE_AES_CBC, NULL));
+  CHECK_OK(mscrypt_decrypt_file_alloc(other, &plain, MSCRYPT_MODE_AES_CBC, data_path, NULL));
+  CHECK(plain != NULL && mscrypt_buffer_len(plain) == sizeof(data) &&
+        memcmp(mscrypt_buffer_data(plain), data, sizeof(data)) == 0);
+  mscrypt_buffer_free(plain);
+  back = read_file(data_path, &len);
+  CHECK(back != NULL && len > sizeof(data));
+  free(back);
+  CHECK(count_temp_files() == 0);
+  remove(data_path);
+  remove(env_path);
+  mscrypt_key_free(key);
+  mscrypt_key_free(loaded);
+  mscrypt_key_free(other);
+}
+
 int main(int argc, char **argv) {
   const char *tmp = getenv("TMPDIR");
   if (argc < 2) {
@@ -1533,6 +1619,7 @@ int main(int argc, char **argv) {
   test_status_names_and_constants();
   test_modes();
   test_keys();
+  test_key_sources_and_envelopes();
   test_round_trips();
   test_vectors_and_inspect();
   test_failure_contract();

@@ -450,6 +450,133 @@ class CliTest(unittest.TestCase):
         self.assertIn("differ", out)
         self.assertFalse(os.path.exists(self.path("k2.mskey")))
 
+    # ---- rekey ----
+
+    def make_rekey_tree(self):
+        """A tree of files under KEY16 in every mode, a two-block file, a MindIR-like model with a
+        weight directory, a plain file, a symlink and one damaged file. Returns {path: plaintext}."""
+        tree = self.path("tree")
+        os.makedirs(os.path.join(tree, "sub", "deeper"))
+        os.makedirs(os.path.join(tree, "net_variables"))
+        modes = ["AES-GCM", "AES-CBC"] + (["SM4-CBC"] if self.sm4_available() else [])
+        plain = {}
+        for i, mode in enumerate(modes):
+            data = os.urandom(1000 + i)
+            name = os.path.join(tree, "sub", f"{mode}.ckpt")
+            plain[name] = data
+            with open(self.path("p"), "wb") as f:
+                f.write(data)
+            self.ok("encrypt", self.path("p"), name, "--key-hex", KEY16, "--mode", mode)
+        big = self.path("big.bin")
+        with open(big, "wb") as f:
+            f.write(os.urandom(1 << 20))
+            f.truncate((64 << 20) + 3)
+        name = os.path.join(tree, "sub", "deeper", "big.enc")
+        self.ok("encrypt", big, name, "--key-hex", KEY16)
+        plain[name] = self.read(big)
+        for name in ("net.mindir", "net_variables/data_0", "net_variables/data_1"):
+            data = os.urandom(500)
+            with open(self.path("p"), "wb") as f:
+                f.write(data)
+            self.ok("encrypt", self.path("p"), os.path.join(tree, name), "--key-hex", KEY16)
+            plain[os.path.join(tree, name)] = data
+        with open(os.path.join(tree, "README.txt"), "w") as f:
+            f.write("plain text, skipped\n")
+        outside = self.encrypt(name="outside.enc")
+        os.symlink(outside, os.path.join(tree, "link.enc"))
+        with open(self.path("p"), "wb") as f:
+            f.write(os.urandom(300))
+        self.ok("encrypt", self.path("p"), os.path.join(tree, "damaged.enc"), "--key-hex", KEY16)
+        with open(os.path.join(tree, "damaged.enc"), "r+b") as f:
+            f.seek(100)
+            f.write(b"\xff\xff")
+        return tree, plain, outside
+
+    def test_rekey_a_tree_that_mixes_modes_with_one_damaged_file_then_resume(self):
+        tree, plain, outside = self.make_rekey_tree()
+        outside_before = self.read(outside)
+        damaged_before = self.read(os.path.join(tree, "damaged.enc"))
+        p = self.run_cli("rekey", tree, "--key-hex", KEY16, "--new-key-hex", KEY_OTHER, "--jobs", "3")
+        self.assertEqual(p.returncode, 1, p.stderr)
+        n = len(plain)
+        self.assertIn(f"rekey: {n} re-encrypted, 0 already under the new key, 1 not encrypted (skipped), 1 failed",
+                      p.stdout)
+        errors = [l for l in p.stderr.splitlines() if l.startswith("mscrypt: error:")]
+        self.assertEqual(len(errors), 1, p.stderr)
+        self.assertIn("damaged.enc", errors[0])
+        self.assertIn("neither the old key nor the new one", errors[0])
+        self.assertIn("skipped the symbolic link", p.stderr)
+        self.assertEqual(self.read(outside), outside_before, "a symlink target outside the tree was changed")
+        self.assertEqual(self.read(os.path.join(tree, "damaged.enc")), damaged_before)
+        for name, data in plain.items():
+            self.ok("decrypt", name, self.path("check"), "--key-hex", KEY_OTHER)
+            self.assertEqual(self.read(self.path("check")), data, name)
+            self.assert_failure(self.run_cli("verify", name, "--key-hex", KEY16))
+        # Modes are kept unless --new-mode is given.
+        self.assertIn("AES-CBC", self.ok("inspect", os.path.join(tree, "sub", "AES-CBC.ckpt")).stdout)
+        # Running it again finds everything done.
+        p = self.run_cli("rekey", tree, "--key-hex", KEY16, "--new-key-hex", KEY_OTHER)
+        self.assertIn(f"rekey: 0 re-encrypted, {n} already under the new key, 1 not encrypted (skipped), 1 failed",
+                      p.stdout)
+        for root, _, files in os.walk(tree):
+            self.assertEqual([f for f in files if ".tmp" in f], [])
+
+    def test_rekey_named_model_brings_its_weights_changes_mode_and_takes_envelopes(self):
+        tree, plain, _ = self.make_rekey_tree()
+        pw = self.passphrase_file("pw", PASSPHRASES[1])
+        env = self.path("new.mskey")
+        self.ok("key", "new", env, "--passphrase-file", pw, "--scrypt-log-n", "15", "--size", "16")
+        model = os.path.join(tree, "net.mindir")
+        p = self.ok("rekey", model, "--key-hex", KEY16, "--new-key-file", env, "--new-passphrase-file", pw,
+                    "--new-mode", "AES-CBC")
+        self.assertIn("rekey: 3 re-encrypted, 0 already under the new key, 0 not encrypted (skipped), 0 failed", p.stdout)
+        for name in ("net.mindir", "net_variables/data_0", "net_variables/data_1"):
+            path = os.path.join(tree, name)
+            self.assertIn("AES-CBC", self.ok("inspect", path).stdout)
+            self.ok("decrypt", path, self.path("check"), "--key-file", env, "--passphrase-file", pw)
+            self.assertEqual(self.read(self.path("check")), plain[path])
+        # Other files were not touched; a named plain file is a failure, not a silent skip.
+        self.ok("verify", os.path.join(tree, "sub", "AES-GCM.ckpt"), "--key-hex", KEY16)
+        p = self.run_cli("rekey", os.path.join(tree, "README.txt"), "--key-hex", KEY16, "--new-key-hex", KEY_OTHER)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("not an encrypted MindSpore file", p.stderr)
+        p = self.run_cli("rekey", self.path("missing"), "--key-hex", KEY16, "--new-key-hex", KEY_OTHER)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("missing", p.stderr)
+        # Usage errors.
+        self.assert_failure(self.run_cli("rekey", tree, "--key-hex", KEY16, "--new-key-hex", KEY16), code=2,
+                            contains="the new key is the old key")
+        self.assert_failure(self.run_cli("rekey", tree, "--key-hex", KEY16), code=2, contains="--new-key-hex")
+        self.assert_failure(self.run_cli("rekey", "--key-hex", KEY16, "--new-key-hex", KEY_OTHER), code=2,
+                            contains="PATH")
+        self.assert_failure(self.run_cli("rekey", tree, "--key-hex", KEY16, "--new-key-hex", KEY_OTHER, "--jobs", "0"),
+                            code=2, contains="--jobs")
+        self.assert_failure(self.run_cli("rekey", tree, "--key-hex", KEY16, "--new-key-hex", KEY32, "--new-mode",
+                                         "SM4-CBC"), contains="SM4-CBC takes 16")
+
+    def test_rekey_killed_midway_is_finished_by_running_it_again(self):
+        import signal
+        import time
+        tree = self.path("tree")
+        os.makedirs(tree)
+        big = self.path("big.bin")
+        with open(big, "wb") as f:
+            f.write(os.urandom(1 << 20))
+            f.truncate(130 << 20)
+        for i in range(4):
+            self.ok("encrypt", big, os.path.join(tree, f"f{i}.enc"), "--key-hex", KEY16)
+        expected = sorted(os.listdir(tree))
+        proc = subprocess.Popen([CLI, "rekey", tree, "--key-hex", KEY16, "--new-key-hex", KEY_OTHER, "--jobs", "2"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        self.assertEqual(sorted(os.listdir(tree)), expected, "files left behind by a killed rekey")
+        self.ok("rekey", tree, "--key-hex", KEY16, "--new-key-hex", KEY_OTHER)
+        for name in expected:
+            self.ok("decrypt", os.path.join(tree, name), self.path("check"), "--key-hex", KEY_OTHER)
+            self.assertEqual(self.read(self.path("check")), self.read(big))
+
     def test_killed_writers_leave_nothing_behind(self):
         """SIGKILL at many moments of an encrypt and a decrypt: the directory then holds exactly what
         it held before (the old output or the complete new one), never a temporary file."""

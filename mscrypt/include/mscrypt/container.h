@@ -119,6 +119,13 @@ Status EncryptFileToDescriptor(const std::string& src, int fd, const SecretBytes
 Status EncryptDescriptorToFile(int fd, const std::string& dst, const SecretBytes& key, Mode mode,
                                const Options& options = {});
 
+// ReencryptFile decrypts `path` with (old_key, old_mode) and replaces it atomically with its
+// encryption under (new_key, new_mode), with bounded memory (a window of decrypted blocks and one
+// block being encrypted; no plaintext on disk). On any failure `path` is left as it was. The file
+// keeps its permissions.
+Status ReencryptFile(const std::string& path, const SecretBytes& old_key, Mode old_mode, const SecretBytes& new_key,
+                     Mode new_mode, const Options& options = {});
+
 // VerifyFile authenticates every block of `path` and writes nothing.
 Status VerifyFile(const std::string& path, const SecretBytes& key, Mode mode,
                   const Options& options = {});

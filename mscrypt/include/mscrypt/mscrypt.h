@@ -506,6 +506,15 @@ MSCRYPT_EXPORT mscrypt_status mscrypt_decrypt_file(const mscrypt_key *key, mscry
                                                    const mscrypt_options *opts)
     MSCRYPT_WARN_UNUSED_RESULT;
 
+/* mscrypt_reencrypt_file re-keys `path` in place: it decrypts it with (old_key, old_mode) and
+ * replaces it atomically with its encryption under (new_key, new_mode), with bounded memory and no
+ * plaintext on disk. On failure `path` is untouched. opts: threads, format (of the input),
+ * progress (reports the decryption). */
+MSCRYPT_EXPORT mscrypt_status mscrypt_reencrypt_file(const char *path, const mscrypt_key *old_key,
+                                                     mscrypt_mode old_mode, const mscrypt_key *new_key,
+                                                     mscrypt_mode new_mode, const mscrypt_options *opts)
+    MSCRYPT_WARN_UNUSED_RESULT;
+
 /* mscrypt_verify_file checks every block of `path` like mscrypt_verify and writes nothing. */
 MSCRYPT_EXPORT mscrypt_status mscrypt_verify_file(const mscrypt_key *key, mscrypt_mode mode,
                                                   const char *path, const mscrypt_options *opts)
