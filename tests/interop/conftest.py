@@ -255,8 +255,59 @@ def mscrypt_written(ms_written, workdir):
     out["mindir:callable"] = _attempt(
         lambda: export(plain, os.path.join(d, "net-callable.mindir"), D.CALLABLE_KEY,
                        lambda data, key: D.xor_stream(data, key)))
+    out.update(_envelope_writes(d, plain))
     _REPORT["phases"]["mscrypt-write"] = {"secs": round(time.time() - t0, 1), "rc": 0, "tasks": len(out)}
     return out
+
+
+ENVELOPE_PASS = "interop passphrase"
+
+
+def _cli():
+    """The installed `mscrypt` command (the package's console script, next to this python)."""
+    import shutil
+
+    exe = os.path.join(os.path.dirname(sys.executable), "mscrypt")
+    return exe if os.path.exists(exe) else shutil.which("mscrypt")
+
+
+def _envelope_writes(d, plain):
+    """Files encrypted through a passphrase key envelope (docs/format.md §9): the envelope made by
+    the CLI, the checkpoint and MindIR written by the Python API with read_key's key, and an AES-CBC
+    checkpoint moved onto the envelope's key by `mscrypt rekey --new-mode AES-GCM`. MindSpore reads
+    them with the key `mscrypt key show --hex` prints (phase B)."""
+    import mscrypt
+
+    env = dict(os.environ, MSCRYPT_INTEROP_PASS=ENVELOPE_PASS)
+    envelope = os.path.join(d, "data-key.mskey")
+    pass_args = ["--passphrase-env", "MSCRYPT_INTEROP_PASS"]
+
+    def run():
+        subprocess.run([_cli(), "key", "new", envelope, *pass_args, "--scrypt-log-n", "15"], env=env, check=True,
+                       capture_output=True)
+        shown = subprocess.run([_cli(), "key", "show", "--hex", envelope, *pass_args], env=env, check=True,
+                               capture_output=True, text=True).stdout.strip()
+        key = mscrypt.read_key(file=envelope, passphrase=ENVELOPE_PASS, mode="AES-GCM")
+        assert key.hex() == shown
+        ckpt = os.path.join(d, "envelope.ckpt")
+        mscrypt.save_checkpoint(mscrypt_ckpt_data(False), ckpt, enc_key=key, enc_mode="AES-GCM",
+                                append_dict=dict(D.APPEND))
+        mscrypt.export_mindir(plain, os.path.join(d, "envelope.mindir"), enc_key=key, enc_mode="AES-GCM")
+        mindir = mscrypt_export_target(os.path.join(d, "envelope.mindir"))
+        old = os.path.join(d, "rekeyed.ckpt")
+        mscrypt.save_checkpoint(mscrypt_ckpt_data(False), old, enc_key=D.key_for("AES-CBC", 24), enc_mode="AES-CBC",
+                                append_dict=dict(D.APPEND))
+        subprocess.run([_cli(), "rekey", old, "--key-hex", D.key_for("AES-CBC", 24).hex(), "--new-key-file", envelope,
+                        "--new-passphrase-env", "MSCRYPT_INTEROP_PASS", "--new-mode", "AES-GCM"], env=env, check=True,
+                       capture_output=True)
+        return {"ckpt": ckpt, "mindir": mindir, "rekeyed": old, "key_hex": shown}
+
+    r = _attempt(run)
+    if not r["ok"]:
+        return {"envelope:" + k: r for k in ("ckpt", "mindir", "rekeyed")}
+    res = r["result"]
+    return {"envelope:" + k: {"ok": True, "result": {"path": res[k], "key_hex": res["key_hex"]}}
+            for k in ("ckpt", "mindir", "rekeyed")}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -284,7 +335,10 @@ def ms_read(mindspore, ms_written, mscrypt_written):
             continue
         path = r["result"]["path"]
         kind, cid = tid.split(":", 1)
-        if kind in ("ckpt", "bigckpt"):
+        if kind == "envelope":
+            tasks.append({"id": tid, "op": "load_mindir_run" if cid == "mindir" else "load_ckpt", "path": path,
+                          "mode": "AES-GCM", "key": r["result"]["key_hex"]})
+        elif kind in ("ckpt", "bigckpt"):
             mode = cid if kind == "bigckpt" else cid.rsplit("-", 1)[0]
             klen = dict(D.BIG_COMBOS)[mode] if kind == "bigckpt" else int(cid.rsplit("-", 1)[1])
             tasks.append({"id": tid, "op": "load_ckpt", "path": path, "mode": mode,

@@ -132,3 +132,18 @@ def test_both_refuse(ms_written, mscrypt_written, ms_read, report, what, writer,
 
     refusals.both_refuse("ckpt", mscrypt.load_checkpoint, "MindSpore load_checkpoint", "builtins.ValueError",
                          ms_written, mscrypt_written, ms_read, report, what, writer, mode, klen)
+
+
+# ------------------------------------------------------------------------------------------------
+# (5) checkpoints under a passphrase key envelope's data key (docs/format.md §9), written by
+#     mscrypt.save_checkpoint and by `mscrypt rekey` (AES-CBC -> AES-GCM): MindSpore loads both
+#     with the key `mscrypt key show --hex` prints
+# ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("tid", ["envelope:ckpt", "envelope:rekeyed"])
+def test_envelope_key_ckpt_ms_load(mscrypt_written, ms_read, tid):
+    import mscrypt
+
+    assert mscrypt.inspect(mscrypt_written[tid]["result"]["path"])["mode"] == "AES-GCM"
+    res = _ms_loaded(mscrypt_written, ms_read, tid)
+    assert_same_ckpt(res["names"], res["entries"], D.expected_ckpt(big=False))

@@ -198,3 +198,12 @@ def test_both_refuse(ms_written, mscrypt_written, ms_read, report, what, writer,
 
     refusals.both_refuse("mindir", mscrypt.load_mindir, "mindspore.load", "builtins.RuntimeError",
                          ms_written, mscrypt_written, ms_read, report, what, writer, mode, klen)
+
+
+# ------------------------------------------------------------------------------------------------
+# (9) a MindIR encrypted through a passphrase key envelope (docs/format.md §9): MindSpore loads it
+#     with the data key `mscrypt key show --hex` prints
+# ------------------------------------------------------------------------------------------------
+
+def test_envelope_key_mindir_ms_load_run(mscrypt_written, ms_written, ms_read):
+    assert_ms_ran_it(mscrypt_written, ms_written, ms_read, "envelope:mindir")
