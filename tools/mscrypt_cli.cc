@@ -458,8 +458,11 @@ struct KeySources {
   const char* env = nullptr;
   PassphraseSource passphrase;
   bool allow_empty = false;
+  std::string file_flag;  // the option naming the key file, if not --[new-]key-file (convert)
   int count() const { return (hex != nullptr) + (file != nullptr) + (env != nullptr); }
-  std::string Flag(const char* name) const { return "--" + prefix + name; }
+  std::string Flag(const char* name) const {
+    return std::strcmp(name, "key-file") == 0 && !file_flag.empty() ? file_flag : "--" + prefix + name;
+  }
   std::string Choices() const { return Flag("key-hex") + " HEX, " + Flag("key-file") + " PATH or " + Flag("key-env") + " VAR"; }
 };
 
@@ -1197,8 +1200,27 @@ int CmdConvert(Args& args) {
   char* encryption_arg = args.Value("--encryption");
   const int threads = ParseThreads(args.Value("--threads"), cmd);
   const bool legacy = args.Flag("--legacy");
+  // mscrypt's additions: key files (raw, hex or key envelopes) instead of hex on the command line.
+  KeySources dkey_file, ekey_file;
+  dkey_file.file_flag = "--decryptKeyFile";
+  dkey_file.file = args.Value("--decryptKeyFile");
+  dkey_file.passphrase = ParsePassphraseSource(args, "", cmd);
+  ekey_file.prefix = "new-";
+  ekey_file.file_flag = "--encryptKeyFile";
+  ekey_file.file = args.Value("--encryptKeyFile");
+  ekey_file.passphrase = ParsePassphraseSource(args, "new-", cmd);
+  dkey_file.allow_empty = ekey_file.allow_empty = args.Flag("--allow-empty-passphrase");
   args.Finish();
   if (!args.positionals().empty()) Usage("convert takes only --flag=value options", cmd);
+  if (dkey_hex != nullptr && dkey_file.file != nullptr) Usage("give --decryptKey or --decryptKeyFile, not both", cmd);
+  if (ekey_hex != nullptr && ekey_file.file != nullptr) Usage("give --encryptKey or --encryptKeyFile, not both", cmd);
+  if (dkey_file.file != nullptr) dkey_hex = nullptr;
+  const bool have_dkey = dkey_hex != nullptr || dkey_file.file != nullptr;
+  const bool have_ekey = ekey_hex != nullptr || ekey_file.file != nullptr;
+  if (dkey_file.file == nullptr && dkey_file.passphrase.given()) Usage("--passphrase-env/-file unlock --decryptKeyFile", cmd);
+  if (ekey_file.file == nullptr && ekey_file.passphrase.given()) {
+    Usage("--new-passphrase-env/-file unlock --encryptKeyFile", cmd);
+  }
   if (fmk == nullptr) Usage("--fmk=MINDIR is required", cmd);
   if (std::strcmp(fmk, "MINDIR") != 0) {
     Usage("only --fmk=MINDIR is supported: mscrypt re-encrypts MindIR files, it does not convert models", cmd);
@@ -1216,16 +1238,16 @@ int CmdConvert(Args& args) {
     }
   }
   const mscrypt_mode dmode = ParseModeArg(dmode_arg, "--decryptMode", cmd);
-  if (encryption && ekey_hex == nullptr) {
+  if (encryption && !have_ekey) {
     Usage("--encryption is true and --encryptKey must be set; if you don't need model encryption, "
           "set --encryption=false",
           cmd);
   }
-  if (!encryption && ekey_hex != nullptr) Usage("--encryptKey is given but --encryption=false", cmd);
-  if (!encryption && dkey_hex == nullptr) {
+  if (!encryption && have_ekey) Usage("--encryptKey is given but --encryption=false", cmd);
+  if (!encryption && !have_dkey) {
     Usage("nothing to do: without --decryptKey and with --encryption=false the output would be a copy", cmd);
   }
-  if (dkey_hex == nullptr && (dmode_arg != nullptr || legacy)) {
+  if (!have_dkey && (dmode_arg != nullptr || legacy)) {
     Usage("--decryptMode and --legacy need --decryptKey", cmd);
   }
 
@@ -1238,17 +1260,25 @@ int CmdConvert(Args& args) {
          "decrypts to garbage without any error");
   }
   KeyPtr dkey, ekey;
+  std::string label;
   if (dkey_hex != nullptr) {
     dkey = KeyFromHex(dkey_hex, "--decryptKey");
     WipeArg(dkey_hex);
     Check(mscrypt_key_check(dkey.get(), dmode), "--decryptKey cannot be used with " + std::string(mscrypt_mode_name(dmode)));
+  } else if (dkey_file.file != nullptr) {
+    dkey = LoadKey(dkey_file, cmd, &label);
+    Check(mscrypt_key_check_source(dkey.get(), dmode, label.c_str()), "the key cannot be used");
   }
-  if (ekey_hex != nullptr) {
+  if (ekey_file.file != nullptr) {
+    ekey = LoadKey(ekey_file, cmd, &label);
+  } else if (ekey_hex != nullptr) {
     ekey = KeyFromHex(ekey_hex, "--encryptKey");
     WipeArg(ekey_hex);
+  }
+  if (ekey) {
     // converter_lite accepts exactly 16 bytes, and the Lite device runtime decrypts only AES-128-GCM.
     if (mscrypt_key_len(ekey.get()) != 16) {
-      Failure("--encryptKey must be 16 bytes (32 hex digits), as converter_lite requires; got " +
+      Failure("the output key must be 16 bytes (32 hex digits), as converter_lite requires; got " +
               std::to_string(mscrypt_key_len(ekey.get())) + " bytes");
     }
   }
@@ -1775,6 +1805,9 @@ std::string ConvertHelp() {
          "  --decryptKey=HEX      key of an encrypted IN (omit for a plaintext IN)\n"
          "  --decryptMode=MODE    AES-GCM (default), AES-CBC or SM4-CBC\n"
          "  --encryptKey=HEX      output key, exactly 16 bytes (32 hex digits) like converter_lite\n"
+         "  --decryptKeyFile=PATH, --encryptKeyFile=PATH   (mscrypt) the keys from key files: raw, hex or\n"
+         "                        key envelopes, unlocked by --passphrase-env/-file and\n"
+         "                        --new-passphrase-env/-file (else asked on the terminal)\n"
          "  --encryption=BOOL     true (default, like converter_lite's source): encrypt the output;\n"
          "                        false: write the decrypted plaintext MindIR\n\n"
          "Output name: OUT is used as given when its file name has an extension; otherwise '.mindir' is\n"

@@ -405,6 +405,29 @@ class CliTest(unittest.TestCase):
                             contains="the key from --key-hex is 32 bytes; SM4-CBC takes 16")
         self.assert_no_temp_files()
 
+    def test_convert_takes_key_files_and_envelopes(self):
+        pw, pw2 = self.passphrase_file("pw", PASSPHRASES[0]), self.passphrase_file("pw2", PASSPHRASES[1])
+        old_env, new_env = self.path("old.mskey"), self.path("new.mskey")
+        self.ok("key", "new", old_env, "--passphrase-file", pw, "--scrypt-log-n", "15")
+        self.ok("key", "new", new_env, "--passphrase-file", pw2, "--scrypt-log-n", "15", "--size", "16")
+        enc = self.path("in.mindir")
+        self.ok("encrypt", self.plain, enc, "--key-file", old_env, "--passphrase-file", pw)
+        out = self.path("out.mindir")
+        self.ok("convert", "--fmk=MINDIR", "--modelFile=" + enc, "--outputFile=" + out, "--decryptKeyFile=" + old_env,
+                "--passphrase-file", pw, "--encryptKeyFile=" + new_env, "--new-passphrase-file", pw2)
+        self.ok("decrypt", out, self.path("back"), "--key-file", new_env, "--passphrase-file", pw2)
+        self.assertEqual(self.read(self.path("back")), self.read(self.plain))
+        self.assert_failure(self.run_cli("convert", "--fmk=MINDIR", "--modelFile=" + enc, "--outputFile=" + out,
+                                         "--decryptKeyFile=" + old_env, "--passphrase-file", pw,
+                                         "--encryptKeyFile=" + old_env, "--new-passphrase-file", pw),
+                            contains="16 bytes")
+        self.assert_failure(self.run_cli("convert", "--fmk=MINDIR", "--modelFile=" + enc, "--outputFile=" + out,
+                                         "--decryptKeyFile=" + old_env, "--decryptKey=" + KEY16, "--encryption=false"),
+                            code=2, contains="not both")
+        self.assert_failure(self.run_cli("convert", "--fmk=MINDIR", "--modelFile=" + enc, "--outputFile=" + out,
+                                         "--decryptKeyFile=" + old_env, "--passphrase-file", pw2, "--encryption=false"),
+                            contains="does not open with this passphrase")
+
     def test_passphrase_prompt_on_a_terminal_without_echo(self):
         import pty
         import select
