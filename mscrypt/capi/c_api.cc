@@ -31,6 +31,7 @@ static_assert(MSCRYPT_OK == static_cast<int>(mscrypt::StatusCode::kOk), "status 
 static_assert(MSCRYPT_ERR_INTERNAL == static_cast<int>(mscrypt::StatusCode::kInternal), "status numbers");
 static_assert(MSCRYPT_ERR_KEY_REQUIRED == static_cast<int>(mscrypt::StatusCode::kKeyRequired), "status numbers");
 static_assert(MSCRYPT_ERR_WRONG_PASSPHRASE == static_cast<int>(mscrypt::StatusCode::kWrongPassphrase), "status numbers");
+static_assert(MSCRYPT_ERR_SEAL == static_cast<int>(mscrypt::StatusCode::kSealMismatch), "status numbers");
 static_assert(MSCRYPT_HINT_UNAUTHENTICATED_MODE == mscrypt::kHintUnauthenticatedMode, "hint numbers");
 static_assert(MSCRYPT_HINT_CHECK_KEY_SIZE == mscrypt::kHintCheckKeySize, "hint numbers");
 static_assert(((MSCRYPT_HINT_NEED_PASSPHRASE << 1) - 1) == mscrypt::kAllHints, "every hint has a C name");

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/read_engine.h"
+#include "core/seal_internal.h"
 #include "mscrypt/container.h"
 
 namespace mscrypt {
@@ -51,6 +52,13 @@ Status VerifySource(const Source& src, const SecretBytes& key, Mode mode, const 
 
 // WipeOnFailure: "on any failure `out` is wiped" (container.h), including failures found before
 // decryption; only kBufferTooSmall promises that nothing was written.
+// CheckSealed: the seal check of every file reader (docs/format.md §11.3), before decryption and
+// on the descriptor the decryption then reads.
+Status CheckSealed(const InputFile& file, const std::string& path, const SecretBytes& key, Mode mode,
+                   const Options& options) {
+  return core::CheckSealOf(&file, path, key, mode, options.seal_role, options).status();
+}
+
 Status WipeOnFailure(Status s, MutableByteView out) {
   if (!s.ok() && s.code() != StatusCode::kBufferTooSmall) Wipe(out.data, out.size);
   return s;
@@ -103,6 +111,7 @@ StatusOr<PlaintextBuffer> DecryptFile(const std::string& path, const SecretBytes
                                       const Options& options) {
   MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));  // before any I/O
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(path));
+  MSCRYPT_RETURN_IF_ERROR(CheckSealed(*file, path, key, mode, options));
   FileSource src(*file);
   return DecryptSource(src, key, mode, options);
 }
@@ -120,6 +129,10 @@ Status DecryptFileInto(const std::string& path, const SecretBytes& key, Mode mod
   if (out_size != nullptr) *out_size = 0;
   StatusOr<std::unique_ptr<InputFile>> file = InputFile::Open(path);
   if (!file.ok()) return WipeOnFailure(file.status(), out);
+  if (CheckReadRequest(mode, key, options).ok()) {
+    Status sealed = CheckSealed(**file, path, key, mode, options);
+    if (!sealed.ok()) return WipeOnFailure(sealed, out);
+  }
   FileSource src(**file);
   return WipeOnFailure(DecryptSourceInto(src, key, mode, out, out_size, options), out);
 }
@@ -127,6 +140,7 @@ Status DecryptFileInto(const std::string& path, const SecretBytes& key, Mode mod
 Status VerifyFile(const std::string& path, const SecretBytes& key, Mode mode, const Options& options) {
   MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(path));
+  MSCRYPT_RETURN_IF_ERROR(CheckSealed(*file, path, key, mode, options));
   FileSource src(*file);
   return VerifySource(src, key, mode, options);
 }
@@ -135,6 +149,7 @@ Status DecryptFileToFile(const std::string& src_path, const std::string& dst, co
                          Mode mode, const Options& options) {
   MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(src_path));
+  MSCRYPT_RETURN_IF_ERROR(CheckSealed(*file, src_path, key, mode, options));
   FileSource src(*file);
   // The plan validates the whole structure first (headers only), so a truncated or malformed
   // file fails before the output is created; then windows of blocks are streamed.
@@ -154,6 +169,7 @@ Status DecryptFileToDescriptor(const std::string& src_path, int fd, const Secret
   MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));
   if (fd < 0) return InvalidArgumentError("the output descriptor is negative");
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(src_path));
+  MSCRYPT_RETURN_IF_ERROR(CheckSealed(*file, src_path, key, mode, options));
   FileSource src(*file);
   MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, &key));
   internal::DescriptorSink out(fd, "the output stream");
@@ -179,6 +195,8 @@ Status ReencryptFile(const std::string& path, const SecretBytes& old_key, Mode o
                      Mode new_mode, const Options& options) {
   MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(old_mode, old_key, options));
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(path));
+  MSCRYPT_ASSIGN_OR_RETURN(SealReport sealed, core::CheckSealOf(file.get(), path, old_key, old_mode, SealRole::kOther,
+                                                                options));
   FileSource src(*file);
   MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, old_mode, options.format, &old_key));
   // The writer's temporary file is linked over `path` only by Commit, after every block of the
@@ -186,6 +204,12 @@ Status ReencryptFile(const std::string& path, const SecretBytes& old_key, Mode o
   Options write_options = options;
   write_options.progress = nullptr;
   write_options.format = Format::kCurrent;
+  // A file sealed alone is sealed again, under the new key, with the file (a seal that also
+  // covers other files is renewed by the caller once all of them are re-keyed: SealFile).
+  if (sealed.sealed && sealed.members.empty()) {
+    write_options.write_seal = true;
+    write_options.seal_role = sealed.role;
+  }
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<EncryptingFileWriter> writer,
                            EncryptingFileWriter::Create(path, new_key, new_mode, write_options));
   WriterSink out(*writer);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/read_engine.h"
+#include "core/seal_internal.h"
 #include "internal/crypto/block_cipher.h"
 #include "internal/format/layout.h"
 #include "internal/io/file.h"
@@ -241,7 +242,9 @@ StatusOr<std::unique_ptr<EncryptingFileWriter>> EncryptingFileWriter::Create(
     const std::string& dst, const SecretBytes& key, Mode mode, const Options& options) {
   MSCRYPT_RETURN_IF_ERROR(CheckOptions(options));
   MSCRYPT_RETURN_IF_ERROR(CheckModeAndKey(mode, key));
-  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFile> file, AtomicFile::Create(dst));
+  internal::OutputOptions out_options;
+  core::AttachSeal(&out_options, dst, key, mode, options);
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFile> file, AtomicFile::Create(dst, out_options));
   return std::unique_ptr<EncryptingFileWriter>(new EncryptingFileWriterImpl(
       std::move(file), key.Clone(), mode, internal::ResolveThreads(options.threads)));
 }
@@ -250,7 +253,9 @@ Status EncryptToFile(ByteView plaintext, const std::string& dst, const SecretByt
                      const Options& options) {
   MSCRYPT_RETURN_IF_ERROR(CheckOptions(options));
   MSCRYPT_RETURN_IF_ERROR(CheckModeAndKey(mode, key));
-  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFile> out, AtomicFile::Create(dst));
+  internal::OutputOptions out_options;
+  core::AttachSeal(&out_options, dst, key, mode, options);
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFile> out, AtomicFile::Create(dst, out_options));
   const int workers = internal::ResolveThreads(options.threads);
   BatchEncoder batch(mode, key, workers);
   for (size_t begin = 0; begin < plaintext.size; begin += kM) {
@@ -308,6 +313,7 @@ Status EncryptFileToFile(const std::string& src_path, const std::string& dst, co
   internal::OutputOptions out_options;
   out_options.source = file.get();
   out_options.allow_same_file = options.in_place;
+  core::AttachSeal(&out_options, dst, key, mode, options);
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFile> out, AtomicFile::Create(dst, out_options));
   MSCRYPT_RETURN_IF_ERROR(EncryptFileInto(*file, *out, key, mode, options));
   return out->Commit();
@@ -327,7 +333,9 @@ Status EncryptStreamToFile(std::istream& in, const std::string& dst, const Secre
                            const Options& options) {
   MSCRYPT_RETURN_IF_ERROR(CheckOptions(options));
   MSCRYPT_RETURN_IF_ERROR(CheckModeAndKey(mode, key));
-  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFile> out, AtomicFile::Create(dst));
+  internal::OutputOptions out_options;
+  core::AttachSeal(&out_options, dst, key, mode, options);
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFile> out, AtomicFile::Create(dst, out_options));
   MSCRYPT_RETURN_IF_ERROR(EncryptReaderInto(
       [&](MutableByteView space) -> StatusOr<size_t> {
         if (!in.good()) return size_t{0};
@@ -344,7 +352,9 @@ Status EncryptDescriptorToFile(int fd, const std::string& dst, const SecretBytes
   MSCRYPT_RETURN_IF_ERROR(CheckOptions(options));
   MSCRYPT_RETURN_IF_ERROR(CheckModeAndKey(mode, key));
   if (fd < 0) return InvalidArgumentError("the input descriptor is negative");
-  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFile> out, AtomicFile::Create(dst));
+  internal::OutputOptions out_options;
+  core::AttachSeal(&out_options, dst, key, mode, options);
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFile> out, AtomicFile::Create(dst, out_options));
   MSCRYPT_RETURN_IF_ERROR(EncryptReaderInto(
       [fd](MutableByteView space) -> StatusOr<size_t> {
         // Fill the slot: a pipe returns short reads, and a short read is not the end.

@@ -23,6 +23,7 @@ const char* StatusCodeName(StatusCode code) {
     case StatusCode::kInternal: return "internal error";
     case StatusCode::kKeyRequired: return "key required";
     case StatusCode::kWrongPassphrase: return "wrong passphrase";
+    case StatusCode::kSealMismatch: return "seal mismatch";
   }
   return "unknown status";
 }

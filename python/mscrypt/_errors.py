@@ -33,6 +33,12 @@ class WrongPassphraseError(Error, ValueError):
     envelope under the right passphrase raises :class:`AuthenticationError` instead."""
 
 
+class SealError(Error, ValueError):
+    """The file does not match its seal (``<file>.msseal``, docs/format.md §11): a block dropped,
+    added, reordered, duplicated or spliced in from another file (``block_index`` names the first),
+    or the seal is missing (when required), altered, or made with another key."""
+
+
 class ArgumentTypeError(InvalidArgumentError, TypeError):
     """An argument of the wrong type, such as a ``str`` key. It is a :class:`TypeError` and, like
     MindSpore's own argument checks (which raise ``ValueError`` for a non-bytes key), a

@@ -26,6 +26,7 @@ const char* ExceptionClassName(StatusCode code) {
     case StatusCode::kInternal: return "InternalError";
     case StatusCode::kKeyRequired: return "KeyRequiredError";
     case StatusCode::kWrongPassphrase: return "WrongPassphraseError";
+    case StatusCode::kSealMismatch: return "SealError";
     case StatusCode::kOk: break;
   }
   return "Error";

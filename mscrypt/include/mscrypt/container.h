@@ -31,6 +31,12 @@
 
 namespace mscrypt {
 
+// Seals (docs/format.md §11): a sidecar "<file>.msseal" binding a file's blocks, in order, to the
+// data key. SealRole says what the sealed file is; payload readers accept their own role or kOther.
+enum class SealRole : uint8_t { kOther = 0, kCheckpoint = 1, kMindIR = 2, kWeightFile = 3 };
+// SealCheck: what file readers do with seals. kAuto checks "<file>.msseal" when it exists.
+enum class SealCheck : uint8_t { kAuto = 0, kRequire = 1, kSkip = 2 };
+
 struct Options {
   // Worker threads for bulk work; 0 means one per core, 1 means serial.
   int threads = 0;
@@ -43,6 +49,13 @@ struct Options {
   // in_place: file-to-file calls may write over their input (it is replaced atomically once the
   // new file is complete); without it, output == input is kInvalidArgument.
   bool in_place = false;
+  // Seals. Readers of files: seal_check. Writers of files: with write_seal, "<dst>.msseal" is
+  // written together with the file (atomically as a pair, docs/format.md §11.4), for seal_role,
+  // also covering seal_members (paths relative to dst's directory: MindIR weight files).
+  SealCheck seal_check = SealCheck::kAuto;
+  bool write_seal = false;
+  SealRole seal_role = SealRole::kOther;
+  std::vector<std::string> seal_members;
 };
 
 // EncryptedSize: exact container size for `plaintext_size` bytes written by mscrypt (64 MiB blocks).

@@ -117,11 +117,15 @@ typedef enum mscrypt_status {
   MSCRYPT_ERR_KEY_REQUIRED = 13,
   /* A key envelope's passphrase check failed: the passphrase is wrong (or the envelope's header
    * was altered). Distinct from MSCRYPT_ERR_AUTH_FAILED, a damaged envelope. */
-  MSCRYPT_ERR_WRONG_PASSPHRASE = 14
+  MSCRYPT_ERR_WRONG_PASSPHRASE = 14,
+  /* The file does not match its seal (blocks dropped, added, reordered, duplicated or spliced; the
+   * message names the first offending block), or the seal is missing (when required), altered,
+   * or made with another key (docs/format.md §11). */
+  MSCRYPT_ERR_SEAL = 15
 } mscrypt_status;
 
 /* MSCRYPT_STATUS_MAX is the largest status value this header knows. */
-#define MSCRYPT_STATUS_MAX 14
+#define MSCRYPT_STATUS_MAX 15
 
 /* mscrypt_status_name returns a static, non-empty, human-readable name for `status`, such as
  * "authentication failed", or "unknown status" for a value this library does not know. It never

@@ -33,6 +33,7 @@ enum class StatusCode : int {
   kInternal = 12,         // unexpected OpenSSL failure or a bug
   kKeyRequired = 13,      // the input is encrypted and no key was given
   kWrongPassphrase = 14,  // a key envelope's passphrase check failed
+  kSealMismatch = 15,     // a file does not match its seal, or the seal is missing or not genuine
 };
 
 // StatusHint: what to check, as flags (a Status may carry several). Numbers are pinned (the C API

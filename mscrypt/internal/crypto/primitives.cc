@@ -103,6 +103,62 @@ Status Aes256GcmOpen(const uint8_t key[32], const uint8_t nonce[12], ByteView aa
   return Status::Ok();
 }
 
+Status HkdfSha256(ByteView ikm, ByteView info, uint8_t* out, size_t out_len) {
+  Owned<EVP_KDF> kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
+  if (!kdf) return Failed("fetching HKDF");
+  Owned<EVP_KDF_CTX> ctx(EVP_KDF_CTX_new(kdf.get()));
+  if (!ctx) return Failed("creating an HKDF context");
+  char digest[] = "SHA256";
+  static const uint8_t kEmpty = 0;
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<uint8_t*>(ikm.size ? ikm.data : &kEmpty),
+                                        ikm.size),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<uint8_t*>(info.data), info.size),
+      OSSL_PARAM_construct_end(),
+  };
+  if (EVP_KDF_derive(ctx.get(), out, out_len, params) != 1) {
+    Wipe(out, out_len);
+    return Failed("HKDF");
+  }
+  return Status::Ok();
+}
+
+Status HmacSha256(ByteView key, ByteView data, uint8_t out[32]) {
+  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (mac == nullptr) return Failed("fetching HMAC");
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac);
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_construct_end()};
+  size_t len = 0;
+  const bool ok = ctx != nullptr && EVP_MAC_init(ctx, key.data, key.size, params) == 1 &&
+                  EVP_MAC_update(ctx, data.data, data.size) == 1 && EVP_MAC_final(ctx, out, &len, 32) == 1 && len == 32;
+  EVP_MAC_CTX_free(ctx);
+  EVP_MAC_free(mac);
+  return ok ? Status::Ok() : Failed("HMAC-SHA256");
+}
+
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+  if (ctx_ != nullptr && EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1) {
+    EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_));
+    ctx_ = nullptr;
+  }
+}
+Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+Status Sha256::Update(ByteView data) {
+  if (ctx_ == nullptr || EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data, data.size) != 1) {
+    return Failed("SHA-256");
+  }
+  return Status::Ok();
+}
+Status Sha256::Finish(uint8_t out[32]) {
+  unsigned len = 0;
+  if (ctx_ == nullptr || EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), out, &len) != 1 || len != 32) {
+    return Failed("SHA-256");
+  }
+  return Status::Ok();
+}
+
 bool ConstantTimeEqual(const uint8_t* a, const uint8_t* b, size_t len) { return CRYPTO_memcmp(a, b, len) == 0; }
 
 }  // namespace mscrypt::internal

@@ -1,5 +1,6 @@
-// Whole-message primitives for mscrypt's own small files (key envelopes, docs/format.md §9):
-// scrypt and one-shot AES-256-GCM with associated data. Knows algorithms, not file layouts.
+// Primitives for mscrypt's own small files: scrypt and one-shot AES-256-GCM with associated data
+// (key envelopes, docs/format.md §9); HKDF-SHA256, HMAC-SHA256 and SHA-256 (seals,
+// docs/format.md §11). Knows algorithms, not file layouts.
 #ifndef MSCRYPT_INTERNAL_CRYPTO_PRIMITIVES_H_
 #define MSCRYPT_INTERNAL_CRYPTO_PRIMITIVES_H_
 
@@ -24,6 +25,26 @@ Status Aes256GcmSeal(const uint8_t key[32], const uint8_t nonce[12], ByteView aa
 // Aes256GcmOpen reverses Aes256GcmSeal; kAuthenticationFailed (and `out` wiped) on a tag mismatch.
 Status Aes256GcmOpen(const uint8_t key[32], const uint8_t nonce[12], ByteView aad, ByteView ciphertext,
                      const uint8_t tag[16], uint8_t* out);
+
+// HkdfSha256 derives `out_len` bytes from `ikm` with no salt and the given `info` (RFC 5869).
+Status HkdfSha256(ByteView ikm, ByteView info, uint8_t* out, size_t out_len);
+
+// HmacSha256 computes the 32-byte HMAC of `data` under `key`.
+Status HmacSha256(ByteView key, ByteView data, uint8_t out[32]);
+
+// Sha256: an incremental SHA-256.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  Status Update(ByteView data);
+  Status Finish(uint8_t out[32]);
+
+ private:
+  void* ctx_;  // EVP_MD_CTX
+};
 
 // ConstantTimeEqual compares two equal-length byte strings in time independent of their contents.
 bool ConstantTimeEqual(const uint8_t* a, const uint8_t* b, size_t len);

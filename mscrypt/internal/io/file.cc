@@ -203,8 +203,9 @@ StatusOr<std::unique_ptr<AtomicFile>> AtomicFile::Create(const std::string& requ
   }
   const std::string dir = DirName(dest);
 #ifdef O_TMPFILE
-  const int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-  if (fd >= 0) return std::unique_ptr<AtomicFile>(new AtomicFile(fd, dest, std::string(), mode, options.exclusive));
+  // O_RDWR, not O_WRONLY: Commit may read the content back (OutputOptions::before_link).
+  const int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0) return std::unique_ptr<AtomicFile>(new AtomicFile(fd, dest, std::string(), mode, options));
   if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL && errno != ENOENT) {
     return ErrnoError("cannot create a file in the directory of", requested, errno);
   }
@@ -215,7 +216,7 @@ StatusOr<std::unique_ptr<AtomicFile>> AtomicFile::Create(const std::string& requ
   buf.push_back('\0');
   const int named = ::mkostemp(buf.data(), O_CLOEXEC);
   if (named < 0) return ErrnoError("cannot create a file in the directory of", requested, errno);
-  return std::unique_ptr<AtomicFile>(new AtomicFile(named, dest, std::string(buf.data()), mode, options.exclusive));
+  return std::unique_ptr<AtomicFile>(new AtomicFile(named, dest, std::string(buf.data()), mode, options));
 }
 
 namespace {
@@ -280,6 +281,15 @@ Status AtomicFile::Commit() {
   if (fd_ < 0 || committed_) return Status(StatusCode::kFailedPrecondition, "output already closed");
   if (::fchmod(fd_, static_cast<mode_t>(mode_)) != 0) return ErrnoError("cannot chmod", dest_, errno);
   if (::fsync(fd_) != 0) return ErrnoError("cannot flush", dest_, errno);
+  if (before_link_) {
+    struct stat st;
+    if (::fstat(fd_, &st) != 0) return ErrnoError("cannot stat", dest_, errno);
+    const int copy = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
+    if (copy < 0) return ErrnoError("cannot read back", dest_, errno);
+    const InputFile written(copy, static_cast<uint64_t>(st.st_size), dest_, static_cast<uint64_t>(st.st_dev),
+                            static_cast<uint64_t>(st.st_ino));
+    MSCRYPT_RETURN_IF_ERROR(before_link_(written));
+  }
   if (temp_path_.empty()) {
     MSCRYPT_RETURN_IF_ERROR(LinkIntoPlace());
   } else if (exclusive_) {
@@ -299,7 +309,7 @@ Status AtomicFile::Commit() {
     ::fsync(dir);
     ::close(dir);
   }
-  return Status::Ok();
+  return after_link_ ? after_link_() : Status::Ok();
 }
 
 }  // namespace mscrypt::internal

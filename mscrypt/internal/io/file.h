@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -70,6 +71,11 @@ struct OutputOptions {
   bool allow_same_file = false;
   // exclusive: an existing destination is refused, even one that appears while writing.
   bool exclusive = false;
+  // before_link runs in Commit once the content is complete and flushed, before it is linked
+  // into place, and may read it through `written`; a failure abandons the output. after_link runs
+  // once it is in place. (A seal is written between the two: docs/format.md §11.4.)
+  std::function<Status(const InputFile& written)> before_link;
+  std::function<Status()> after_link;
 };
 
 // AtomicFile: writes go to an unnamed temporary file (O_TMPFILE) in the destination's directory;
@@ -91,8 +97,9 @@ class AtomicFile : public ByteSink {
   const std::string& temp_path() const { return temp_path_; }
 
  private:
-  AtomicFile(int fd, std::string dest, std::string temp, unsigned mode, bool exclusive)
-      : fd_(fd), dest_(std::move(dest)), temp_path_(std::move(temp)), mode_(mode), exclusive_(exclusive) {}
+  AtomicFile(int fd, std::string dest, std::string temp, unsigned mode, const OutputOptions& options)
+      : fd_(fd), dest_(std::move(dest)), temp_path_(std::move(temp)), mode_(mode), exclusive_(options.exclusive),
+        before_link_(options.before_link), after_link_(options.after_link) {}
   void Abandon();
   Status LinkIntoPlace();
   int fd_;
@@ -100,6 +107,8 @@ class AtomicFile : public ByteSink {
   std::string temp_path_;  // empty while the temporary is unnamed (O_TMPFILE)
   unsigned mode_;          // permissions given at Commit
   bool exclusive_;         // never replace an existing destination
+  std::function<Status(const InputFile&)> before_link_;
+  std::function<Status()> after_link_;
   bool committed_ = false;
 };
 
