@@ -1,5 +1,5 @@
 // Seals (docs/format.md §11): writing the sidecar with a file (the pending-seal protocol of
-// §11.4), sealing existing files, and checking files against their seal.
+// docs/format.md §11.4), sealing existing files, and checking files against their seal.
 #include "mscrypt/seal.h"
 
 #include <sys/stat.h>
@@ -411,7 +411,7 @@ StatusOr<SealReport> CheckSealOf(const InputFile* self, const std::string& path,
   StatusOr<SealReport> main = have_seal ? CheckAgainst(seal_path, self, path, key, mode, role)
                                         : StatusOr<SealReport>(SealError(Quoted(seal_path) + " does not exist"));
   if (main.ok() || !have_pending) return main;
-  // A writer stopped between linking the file and renaming its pending seal (§11.4): the pending
+  // A writer stopped between linking the file and renaming its pending seal (docs/format.md §11.4): the pending
   // seal describes the new file.
   StatusOr<SealReport> next = CheckAgainst(pending, self, path, key, mode, role);
   if (next.ok()) return next;
