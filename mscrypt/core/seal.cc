@@ -254,8 +254,12 @@ Status Compare(const std::vector<SealedBlock>& sealed, const std::vector<SealedB
     } else if (it->second < expected) {
       s = SealError(at + " is out of order: it is the seal's block " + std::to_string(it->second));
     } else if (it->second > expected) {
-      s = SealError("block " + std::to_string(expected) + " of " + file + " is missing: the file's block " +
-                    std::to_string(i) + " is the seal's block " + std::to_string(it->second));
+      // Skipped ahead: reordered if the expected block comes later, else missing.
+      bool later = false;
+      for (size_t k = i + 1; k < actual.size() && !later; ++k) later = actual[k].entry == sealed[expected].entry;
+      s = later ? SealError(at + " is out of order: it is the seal's block " + std::to_string(it->second))
+                : SealError("block " + std::to_string(expected) + " of " + file + " is missing: the file's block " +
+                            std::to_string(i) + " is the seal's block " + std::to_string(it->second));
     }
     if (!s.ok()) return s.WithPosition(static_cast<int64_t>(i), static_cast<int64_t>(offset));
     used[it->second] = true;
@@ -336,18 +340,26 @@ bool Exists(const std::string& path) {
 
 std::string PendingPathFor(const std::string& path) { return SealPathFor(path) + ".next"; }
 
+// CheckMemberNames: paths inside the sealed file's directory, within the format's bounds.
+Status CheckMemberNames(const std::vector<std::string>& members) {
+  if (members.size() + 1 > kMaxMembers) return InvalidArgumentError("a seal covers at most 1024 files");
+  for (const std::string& name : members) {
+    if (name.empty() || name.size() > kMaxName || name[0] == '/' || name.find("..") != std::string::npos) {
+      return InvalidArgumentError("a sealed weight file must be named relative to the model's directory");
+    }
+  }
+  return Status::Ok();
+}
+
 // BuildSeal describes `path` (read through `self`) and its members.
 StatusOr<Buffer> BuildSeal(const InputFile& self, const std::string& path, const SecretBytes& key, Mode mode,
                            SealRole role, const std::vector<std::string>& members) {
-  if (members.size() + 1 > kMaxMembers) return InvalidArgumentError("a seal covers at most 1024 files");
+  MSCRYPT_RETURN_IF_ERROR(CheckMemberNames(members));
   Seal seal;
   seal.mode = mode;
   MSCRYPT_ASSIGN_OR_RETURN(Member m, DescribeFile(self, internal::BaseName(path), role, key, mode));
   seal.members.push_back(std::move(m));
   for (const std::string& name : members) {
-    if (name.empty() || name.size() > kMaxName || name[0] == '/' || name.find("..") != std::string::npos) {
-      return InvalidArgumentError("a sealed weight file must be named relative to the model's directory");
-    }
     MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(MemberPath(path, name)));
     MSCRYPT_ASSIGN_OR_RETURN(Member member, DescribeFile(*file, name, SealRole::kWeightFile, key, mode));
     seal.members.push_back(std::move(member));
@@ -381,6 +393,7 @@ StatusOr<SealReport> CheckSeal(const std::string& path, const SecretBytes& key, 
 }
 
 Status SealFile(const std::string& path, const SecretBytes& key, Mode mode, const Options& options) {
+  MSCRYPT_RETURN_IF_ERROR(CheckMemberNames(options.seal_members));
   Options read = options;
   read.seal_check = SealCheck::kSkip;
   read.format = Format::kCurrent;
