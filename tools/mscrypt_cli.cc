@@ -568,9 +568,15 @@ Keyed ParseKeyed(Args& args, const std::string& command, bool allow_legacy, bool
   k.mode_given = mode_arg != nullptr;
   k.opts.threads = ParseThreads(args.Value("--threads"), command);
   const bool legacy = args.Flag("--legacy");
+  const bool seal = args.Flag("--seal"), no_seal = args.Flag("--no-seal");
   args.Finish();
   if (legacy && !allow_legacy) Usage("--legacy is for reading only; mscrypt writes the current format", command);
+  if (seal && no_seal) Usage("--seal and --no-seal contradict each other", command);
+  if (no_seal && command == "encrypt") Usage("--no-seal is for readers; encrypt writes a seal only with --seal", command);
+  if ((seal || no_seal) && legacy) Usage("legacy files have no seals", command);
+  k.opts.seal = seal ? MSCRYPT_SEAL_ON : no_seal ? MSCRYPT_SEAL_OFF : MSCRYPT_SEAL_AUTO;
   if (sources.count() == 0 && key_optional) {
+    if (seal || no_seal) Usage("--seal and --no-seal need a key (a seal is checked with the file's key)", command);
     if (legacy) Usage("--legacy needs a key (plain files have no container to read)", command);
     if (mode_arg != nullptr) Usage("--mode needs a key (--key-hex, --key-file or --key-env)", command);
     if (sources.passphrase.given()) Usage("a passphrase option needs --key-file (a key envelope)", command);
@@ -804,6 +810,7 @@ int RunRaw(bool encrypt, const RawFormat& f, Keyed& k, const std::string& in, co
   if (k.mode != MSCRYPT_MODE_AES_CBC && k.mode_given) Usage("--format raw is AES-CBC; omit --mode", command);
   if (IsStdio(in) || IsStdio(out)) Usage("--format raw reads and writes files, not '-'", command);
   if (k.opts.format == MSCRYPT_FORMAT_LEGACY) Usage("--legacy is for the MindSpore container, not --format raw", command);
+  if (k.opts.seal != MSCRYPT_SEAL_AUTO) Usage("seals are for the MindSpore container, not --format raw", command);
   Progress progress(encrypt ? "encrypting" : "decrypting", in, FileSize(in));
   progress.Attach(&k.opts);
   const mscrypt_status s = encrypt ? mscrypt_raw_encrypt_file(k.key.get(), f.iv, in.c_str(), out.c_str(), &k.opts)
@@ -819,6 +826,7 @@ int CmdEncrypt(Args& args) {
   const std::string in = args.positionals()[0], out = args.positionals()[1];
   if (format.raw) return RunRaw(true, format, k, in, out, "encrypt");
   if (IsStdio(in) && IsStdio(out)) Usage("IN and OUT cannot both be '-'", "encrypt");
+  if (IsStdio(out) && k.opts.seal == MSCRYPT_SEAL_ON) Usage("--seal writes OUT.msseal beside OUT, so OUT must be a file", "encrypt");
   const std::string what = "cannot encrypt " + Quote(in) + " to " + Quote(out);
   if (IsStdio(in)) {
     Check(mscrypt_encrypt_fd_to_file(k.key.get(), k.mode, STDIN_FILENO, out.c_str(), &k.opts), what);
@@ -856,7 +864,10 @@ int CmdDecrypt(Args& args) {
   return kExitOk;
 }
 
+std::string JsonString(const std::string& s);
+
 int CmdVerify(Args& args) {
+  const bool json = args.Flag("--json");
   Keyed k = ParseKeyed(args, "verify", true);
   NeedPositionals(args, 1, "IN", "verify");
   const std::string in = args.positionals()[0];
@@ -868,11 +879,35 @@ int CmdVerify(Args& args) {
     s = mscrypt_verify_file(k.key.get(), k.mode, in.c_str(), &k.opts);
   }
   Check(s, "verification of " + Quote(in) + " failed");
-  const char* what = k.opts.format == MSCRYPT_FORMAT_LEGACY
-                         ? "structure only: legacy files cannot be authenticated"
+  const bool legacy = k.opts.format == MSCRYPT_FORMAT_LEGACY;
+  const bool sealed_mode_check = !legacy;
+  mscrypt_seal_report seal{};
+  if (sealed_mode_check) Check(mscrypt_seal_check(k.key.get(), k.mode, in.c_str(), &k.opts, &seal), "seal of " + Quote(in));
+  uint64_t plaintext = 0;
+  Check(mscrypt_decrypted_file_size(k.key.get(), &plaintext, k.mode, in.c_str(), &k.opts), "size of " + Quote(in));
+  mscrypt_info* raw_info = nullptr;
+  Check(mscrypt_inspect_file(&raw_info, in.c_str(), k.opts.format), "structure of " + Quote(in));
+  const size_t blocks = mscrypt_info_num_blocks(raw_info);
+  mscrypt_info_free(raw_info);
+  const char* what = legacy                              ? "structure only: legacy files cannot be authenticated"
+                     : seal.sealed                       ? "every block authenticated and in sealed order"
                      : mscrypt_mode_authenticated(k.mode) ? "every block authenticated"
-                                                          : "padding checked only: the mode is not authenticated";
-  std::printf("%s: OK (%s, %s)\n", in.c_str(), mscrypt_mode_name(k.mode), what);
+                                                         : "padding checked only: the mode is not authenticated";
+  const std::string seal_text = legacy                              ? "no seal (legacy)"
+                                : k.opts.seal == MSCRYPT_SEAL_OFF ? "seal not checked (--no-seal)"
+                                : seal.sealed ? "sealed (" + std::to_string(seal.files) + (seal.files == 1 ? " file)" : " files)")
+                                              : "not sealed";
+  if (json) {
+    std::printf("{\"file\": %s, \"mode\": \"%s\", \"format\": \"%s\", \"blocks\": %zu, \"plaintext_size\": %llu, "
+                "\"authenticated\": %s, \"sealed\": %s, \"sealed_files\": %zu}\n",
+                JsonString(in).c_str(), mscrypt_mode_name(k.mode), legacy ? "legacy" : "current", blocks,
+                static_cast<unsigned long long>(plaintext),
+                !legacy && (seal.sealed || mscrypt_mode_authenticated(k.mode)) ? "true" : "false",
+                seal.sealed ? "true" : "false", seal.sealed ? seal.files : size_t{0});
+  } else {
+    std::printf("%s: OK (%s, %s; %zu block%s, %llu bytes of plaintext; %s)\n", in.c_str(), mscrypt_mode_name(k.mode),
+                what, blocks, blocks == 1 ? "" : "s", static_cast<unsigned long long>(plaintext), seal_text.c_str());
+  }
   return kExitOk;
 }
 
@@ -1210,6 +1245,7 @@ int CmdConvert(Args& args) {
   ekey_file.file = args.Value("--encryptKeyFile");
   ekey_file.passphrase = ParsePassphraseSource(args, "new-", cmd);
   dkey_file.allow_empty = ekey_file.allow_empty = args.Flag("--allow-empty-passphrase");
+  const bool seal = args.Flag("--seal");
   args.Finish();
   if (!args.positionals().empty()) Usage("convert takes only --flag=value options", cmd);
   if (dkey_hex != nullptr && dkey_file.file != nullptr) Usage("give --decryptKey or --decryptKeyFile, not both", cmd);
@@ -1282,6 +1318,11 @@ int CmdConvert(Args& args) {
               std::to_string(mscrypt_key_len(ekey.get())) + " bytes");
     }
   }
+  if (seal && !encryption) Usage("--seal seals an encrypted output; with --encryption=false the output is plain", cmd);
+  // The output's options: its seal (the input keeps the default check of its own seal, if any).
+  mscrypt_options write_opts = opts;
+  write_opts.seal = seal ? MSCRYPT_SEAL_ON : MSCRYPT_SEAL_AUTO;
+  write_opts.seal_role = MSCRYPT_SEAL_ROLE_MINDIR;
   const std::string in = model;
   if (std::string(model) == "-" || std::string(output) == "-") {
     Usage("convert reads and writes files ('-' is not a standard stream here, as for converter_lite)", "convert");
@@ -1311,7 +1352,7 @@ int CmdConvert(Args& args) {
     std::unique_ptr<mscrypt_buffer, BufferDeleter> plain(raw);  // wiped when freed
     Progress progress("encrypting", in, mscrypt_buffer_len(plain.get()));
     Check(mscrypt_encrypt_to_file(ekey.get(), MSCRYPT_MODE_AES_GCM, out.c_str(), mscrypt_buffer_data(plain.get()),
-                                  mscrypt_buffer_len(plain.get()), &opts),
+                                  mscrypt_buffer_len(plain.get()), &write_opts),
           what);
   } else if (dkey) {
     Progress progress("decrypting", in, FileSize(in));
@@ -1324,8 +1365,8 @@ int CmdConvert(Args& args) {
       Failure(what + ": the input is already encrypted; pass --decryptKey (and --decryptMode if not AES-GCM)");
     }
     Progress progress("encrypting", in, FileSize(in));
-    progress.Attach(&opts);
-    Check(mscrypt_encrypt_file(ekey.get(), MSCRYPT_MODE_AES_GCM, in.c_str(), out.c_str(), &opts), what);
+    progress.Attach(&write_opts);
+    Check(mscrypt_encrypt_file(ekey.get(), MSCRYPT_MODE_AES_GCM, in.c_str(), out.c_str(), &write_opts), what);
   }
   return kExitOk;
 }
@@ -1479,6 +1520,114 @@ std::string KeyCmdHelp() {
          "Without a passphrase option the passphrase is asked on the terminal without echo.\n";
 }
 
+// ---- Seals ---------------------------------------------------------------------------------------
+
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// RoleOf: what a file is, from its name: .ckpt a checkpoint, .mindir / .ms a MindIR model.
+int RoleOf(const std::string& path) {
+  if (EndsWith(path, ".ckpt")) return MSCRYPT_SEAL_ROLE_CHECKPOINT;
+  if (EndsWith(path, ".mindir") || EndsWith(path, ".ms")) return MSCRYPT_SEAL_ROLE_MINDIR;
+  return MSCRYPT_SEAL_ROLE_OTHER;
+}
+
+// WeightDir: the external weight directory of a MindIR model, "" if none: <stem>_variables next
+// to <stem>.mindir, or next to <stem>_graph.mindir (MindSpore's split export).
+std::string WeightDir(const std::string& path) {
+  if (!EndsWith(path, ".mindir")) return "";
+  std::string stem = path.substr(0, path.size() - 7);
+  for (int i = 0; i < 2; ++i) {
+    struct stat st;
+    if (::stat((stem + "_variables").c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return stem + "_variables";
+    if (!EndsWith(stem, "_graph")) break;
+    stem.resize(stem.size() - 6);
+  }
+  return "";
+}
+
+// WeightMembers: the regular files under WeightDir(path), relative to path's directory, sorted.
+std::vector<std::string> WeightMembers(const std::string& path) {
+  const std::string dir = WeightDir(path);
+  std::vector<std::string> out;
+  if (dir.empty()) return out;
+  const size_t slash = path.find_last_of('/');
+  const std::string base = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+  std::vector<std::string> pending{dir};
+  while (!pending.empty()) {
+    const std::string d = pending.back();
+    pending.pop_back();
+    std::unique_ptr<DIR, int (*)(DIR*)> h(::opendir(d.c_str()), ::closedir);
+    if (!h) continue;
+    while (struct dirent* e = ::readdir(h.get())) {
+      if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+      const std::string p = d + "/" + e->d_name;
+      struct stat st;
+      if (::lstat(p.c_str(), &st) != 0) continue;
+      if (S_ISDIR(st.st_mode)) pending.push_back(p);
+      if (S_ISREG(st.st_mode)) out.push_back(p.substr(base.size()));
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// SealWithWeights: mscrypt_seal_file for `path` with its role and weight files.
+mscrypt_status SealWithWeights(const mscrypt_key* key, mscrypt_mode mode, const std::string& path, int role,
+                               const mscrypt_options* opts, size_t* files) {
+  const std::vector<std::string> members = role == MSCRYPT_SEAL_ROLE_MINDIR ? WeightMembers(path) : std::vector<std::string>();
+  std::vector<const char*> names;
+  for (const std::string& m : members) names.push_back(m.c_str());
+  if (files != nullptr) *files = 1 + names.size();
+  return mscrypt_seal_file(key, mode, path.c_str(), role, names.data(), names.size(), opts);
+}
+
+int CmdSeal(Args& args) {
+  const char* role_arg = args.Value("--role");
+  Keyed k = ParseKeyed(args, "seal", false);
+  if (args.positionals().empty()) Usage("expected FILE...: the encrypted files to seal", "seal");
+  int role = -1;
+  if (role_arg != nullptr) {
+    const std::string r = role_arg;
+    role = r == "checkpoint" ? MSCRYPT_SEAL_ROLE_CHECKPOINT : r == "mindir" ? MSCRYPT_SEAL_ROLE_MINDIR
+         : r == "weights"    ? MSCRYPT_SEAL_ROLE_WEIGHT_FILE : r == "other" ? MSCRYPT_SEAL_ROLE_OTHER : -2;
+    if (role == -2) Usage("--role is checkpoint, mindir, weights or other", "seal");
+  }
+  for (const char* p : args.positionals()) {
+    const std::string in = p;
+    Keyed each;
+    each.mode = k.mode;
+    each.mode_given = k.mode_given;
+    each.opts = k.opts;
+    each.opts.seal = MSCRYPT_SEAL_AUTO;
+    DetectMode(&each, in);
+    const int file_role = role >= 0 ? role : RoleOf(in);
+    size_t files = 0;
+    Check(SealWithWeights(k.key.get(), each.mode, in, file_role, &each.opts, &files), "cannot seal " + Quote(in));
+    std::printf("sealed %s -> %s (%zu file%s, %s)\n", OneLine(in).c_str(), OneLine(in + ".msseal").c_str(), files,
+                files == 1 ? "" : "s", mscrypt_mode_name(each.mode));
+  }
+  return kExitOk;
+}
+
+std::string SealHelp() {
+  return "usage: mscrypt seal FILE... (--key-hex HEX | --key-file PATH | --key-env VAR) [--mode MODE] [--role ROLE]\n\n"
+         "Write FILE.msseal beside each encrypted FILE (MindSpore's own output included): a small sidecar\n"
+         "that authenticates, under a key derived from the data key, the file's blocks in order, its\n"
+         "plaintext size and its role (docs/format.md §11). FILE is verified to decrypt first and is not\n"
+         "changed, so MindSpore still reads it. From then on every mscrypt reader checks the seal: a\n"
+         "block dropped (truncation at a block boundary), added, reordered, duplicated or spliced in from\n"
+         "another file, and a seal of another file, are each refused with the first offending block\n"
+         "named. A MindIR model's seal also covers its <stem>_variables weight files.\n\n" +
+         KeyHelp() + "Options:\n" + ModeHelp() +
+         "  --role ROLE      checkpoint, mindir, weights or other (default: from the name: .ckpt,\n"
+         "                   .mindir / .ms, else other); checkpoint and MindIR readers refuse a seal\n"
+         "                   made for the other kind\n"
+         "Readers: --seal requires a seal, --no-seal ignores one (decrypt, verify, ckpt-list, mindir-info);\n"
+         "writers: encrypt, convert and rekey take --seal.\n";
+}
+
 // ---- Rekey -------------------------------------------------------------------------------------
 //
 // Re-encrypt files from an old key to a new one (for a compromised data key), in place. Each file
@@ -1494,6 +1643,8 @@ struct RekeyItem {
   uint64_t size = 0;
   RekeyOutcome outcome = RekeyOutcome::kFailed;
   std::string error;
+  bool reseal_after = false;  // a model whose seal covers its weight files: sealed again at the end
+  mscrypt_mode new_mode = MSCRYPT_MODE_AES_GCM;
 };
 
 // Collect: `path` itself, a directory's regular files (recursively; symbolic links are not
@@ -1552,6 +1703,7 @@ struct RekeyJob {
   bool new_mode_given;
   mscrypt_mode new_mode;
   int threads;
+  bool seal;  // --seal: seal every re-encrypted file (sealed files are sealed again anyway)
 };
 
 // RekeyOne classifies and, when needed, re-encrypts one file.
@@ -1571,13 +1723,22 @@ void RekeyOne(const RekeyJob& job, RekeyItem* item) {
     return;
   }
   const mscrypt_mode new_mode = job.new_mode_given ? job.new_mode : file_mode;
+  item->new_mode = new_mode;
+  // Seals: a file sealed alone is sealed again with it (the core does that); a model whose seal
+  // covers weight files is sealed again once its weights are re-keyed too (at the end).
+  const bool has_seal = ::access((item->path + ".msseal").c_str(), F_OK) == 0;
+  item->reseal_after = (has_seal || job.seal) && !WeightDir(item->path).empty();
+  opts.seal = item->reseal_after ? MSCRYPT_SEAL_OFF : job.seal ? MSCRYPT_SEAL_ON : MSCRYPT_SEAL_AUTO;
+  opts.seal_role = RoleOf(item->path);
   // Already under the new key? For CBC (unauthenticated) the old key must then fail, or the file
   // could be under either and is left alone.
+  mscrypt_options check = opts;  // telling which key a file is under: a seal is checked if present
+  if (check.seal == MSCRYPT_SEAL_ON) check.seal = MSCRYPT_SEAL_AUTO;
   if (file_mode == new_mode && mscrypt_key_check(job.new_key, new_mode) == MSCRYPT_OK &&
-      mscrypt_verify_file(job.new_key, new_mode, item->path.c_str(), &opts) == MSCRYPT_OK) {
+      mscrypt_verify_file(job.new_key, new_mode, item->path.c_str(), &check) == MSCRYPT_OK) {
     if (mscrypt_mode_authenticated(file_mode) ||
         mscrypt_key_check(job.old_key, file_mode) != MSCRYPT_OK ||
-        mscrypt_verify_file(job.old_key, file_mode, item->path.c_str(), &opts) != MSCRYPT_OK) {
+        mscrypt_verify_file(job.old_key, file_mode, item->path.c_str(), &check) != MSCRYPT_OK) {
       item->outcome = RekeyOutcome::kAlready;
       return;
     }
@@ -1606,6 +1767,7 @@ int CmdRekey(Args& args) {
   const mscrypt_mode new_mode = ParseModeArg(new_mode_arg, "--new-mode", "rekey");
   const char* jobs_arg = args.Value("--jobs");
   const int threads_arg = ParseThreads(args.Value("--threads"), "rekey");
+  const bool seal = args.Flag("--seal");
   args.Finish();
   if (args.positionals().empty()) Usage("expected PATH...: the files or directories to re-key", "rekey");
   int jobs = 0;
@@ -1638,7 +1800,7 @@ int CmdRekey(Args& args) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   if (jobs == 0) jobs = static_cast<int>(std::min<size_t>(std::max<size_t>(items.size(), 1), cores));
   RekeyJob job{old_key.get(), new_key.get(), new_mode_arg != nullptr, new_mode,
-               threads_arg != 0 ? threads_arg : std::max(1, static_cast<int>(cores) / jobs)};
+               threads_arg != 0 ? threads_arg : std::max(1, static_cast<int>(cores) / jobs), seal};
 
   uint64_t total_bytes = 0;
   for (const RekeyItem& item : items) total_bytes += item.size;
@@ -1665,6 +1827,19 @@ int CmdRekey(Args& args) {
   worker();
   for (std::thread& t : pool) t.join();
   if (show_progress) std::fprintf(stderr, "\r\033[K");
+  // Models whose seal covers weight files: sealed again now that all of their files are done.
+  for (RekeyItem& item : items) {
+    if (!item.reseal_after || item.outcome == RekeyOutcome::kFailed || item.outcome == RekeyOutcome::kNotEncrypted) {
+      continue;
+    }
+    mscrypt_options opts;
+    mscrypt_options_init(&opts);
+    opts.threads = job.threads;
+    if (SealWithWeights(new_key.get(), item.new_mode, item.path, RoleOf(item.path), &opts, nullptr) != MSCRYPT_OK) {
+      item.outcome = RekeyOutcome::kFailed;
+      item.error = "re-encrypted, but sealing it again failed: " + LastError();
+    }
+  }
 
   size_t counts[4] = {0, 0, 0, 0};
   for (const RekeyItem& item : items) {
@@ -1699,6 +1874,8 @@ std::string RekeyHelp() {
          "  --new-mode MODE  encrypt with MODE (default: each file keeps its mode)\n"
          "  --jobs N         files processed at once (default: one per core)\n"
          "  --threads N      threads per file (default: cores / jobs)\n"
+         "  --seal           seal every re-encrypted file (FILE.msseal); files that have a seal are\n"
+         "                   sealed again under the new key either way\n"
          "A CBC file (not authenticated) that decrypts under both keys is reported, never changed.\n";
 }
 
@@ -1721,6 +1898,13 @@ std::string RawHelp() {
          "                   changes to the file are not detected.\n";
 }
 
+// SealReadHelp: the seal flags of every reader (docs/format.md §11.3).
+std::string SealReadHelp() {
+  return "  --seal           require IN.msseal and check IN against it (by default it is checked\n"
+         "                   when it exists): blocks dropped, added, reordered, duplicated or spliced\n"
+         "  --no-seal        ignore IN.msseal\n";
+}
+
 std::string EncryptHelp() {
   return std::string(
              "usage: mscrypt encrypt IN OUT (--key-hex HEX | --key-file PATH | --key-env VAR) [--mode MODE] [--threads N] [--in-place]\n\n"
@@ -1729,7 +1913,7 @@ std::string EncryptHelp() {
              "standard input; OUT '-' streams to standard output. A symlink OUT is followed; a FIFO or device\n"
              "OUT is refused; OUT equal to IN is refused unless --in-place.\n\n") +
          KeyHelp() + "Options:\n" + ModeHelp() + "  --in-place       allow OUT to be IN (replaced once the new file is complete)\n" +
-         RawHelp();
+         "  --seal           also write OUT.msseal, together with OUT (see 'mscrypt seal --help')\n" + RawHelp();
 }
 
 std::string DecryptHelp() {
@@ -1743,15 +1927,18 @@ std::string DecryptHelp() {
          KeyHelp() + "Options:\n" + ModeHelp() +
          "  --legacy         read MindSpore 1.3-1.6 files (no integrity protection; name the mode)\n"
          "  --in-place       allow OUT to be IN (replaced once the new file is complete)\n" +
-         RawHelp();
+         SealReadHelp() + RawHelp();
 }
 
 std::string VerifyHelp() {
   return std::string(
              "usage: mscrypt verify IN (--key-hex HEX | --key-file PATH | --key-env VAR) [--mode MODE] [--threads N] [--legacy]\n\n"
              "Check every block of IN with the key and write nothing. AES-GCM blocks are authenticated; CBC\n"
-             "modes get a padding check only. Prints one OK line on success.\n\n") +
-         KeyHelp() + "Options:\n" + ModeHelp() + "  --legacy         read MindSpore 1.3-1.6 files\n";
+             "modes get a padding check only; a seal (IN.msseal) authenticates their order and, for CBC, their\n"
+             "content. Prints one OK line: mode, what was checked, blocks, plaintext size, seal status.\n\n") +
+         KeyHelp() + "Options:\n" + ModeHelp() + "  --legacy         read MindSpore 1.3-1.6 files\n" +
+         "  --json           one JSON object: file, mode, format, blocks, plaintext_size, authenticated,\n"
+         "                   sealed, sealed_files\n" + SealReadHelp();
 }
 
 std::string InspectHelp() {
@@ -1777,7 +1964,7 @@ std::string CkptListHelp() {
              "  --json           a JSON array with one object per parameter: name, kind (tensor or\n"
              "                   map_tensor), dtype, shape, dims (as stored), bytes (map tensors: tensors[])\n"
              "  --crc-check      verify the crc_num trailer of checkpoints saved with crc_check=True\n") +
-         KeyHelp() + ModeHelp() + "  --legacy         read a MindSpore 1.3-1.6 encrypted checkpoint\n";
+         KeyHelp() + ModeHelp() + "  --legacy         read a MindSpore 1.3-1.6 encrypted checkpoint\n" + SealReadHelp();
 }
 
 std::string MindIRInfoHelp() {
@@ -1791,7 +1978,7 @@ std::string MindIRInfoHelp() {
              "  --json           one JSON object: file, graph, producer, model_version, external_data,\n"
              "                   parameter_count, parameter_bytes, parameters[] (name, key, dtype, shape,\n"
              "                   bytes, external)\n") +
-         KeyHelp() + ModeHelp();
+         KeyHelp() + ModeHelp() + SealReadHelp();
 }
 
 std::string ConvertHelp() {
@@ -1808,6 +1995,7 @@ std::string ConvertHelp() {
          "  --decryptKeyFile=PATH, --encryptKeyFile=PATH   (mscrypt) the keys from key files: raw, hex or\n"
          "                        key envelopes, unlocked by --passphrase-env/-file and\n"
          "                        --new-passphrase-env/-file (else asked on the terminal)\n"
+         "  --seal                (mscrypt) also write OUT.msseal (docs/format.md §11)\n"
          "  --encryption=BOOL     true (default, like converter_lite's source): encrypt the output;\n"
          "                        false: write the decrypted plaintext MindIR\n\n"
          "Output name: OUT is used as given when its file name has an extension; otherwise '.mindir' is\n"
@@ -1840,6 +2028,7 @@ const Command kCommands[] = {
     {"mindir-info", "show a MindIR model's graph and parameters", CmdMindIRInfo},
     {"key", "make, show or re-protect a key (key new | show | rewrap)", CmdKey},
     {"rekey", "re-encrypt files or trees from an old key to a new one", CmdRekey},
+    {"seal", "write FILE.msseal: detect dropped, reordered or spliced blocks", CmdSeal},
 };
 
 std::string HelpFor(const std::string& name) {
@@ -1852,6 +2041,7 @@ std::string HelpFor(const std::string& name) {
   if (name == "mindir-info") return MindIRInfoHelp();
   if (name == "key") return KeyCmdHelp();
   if (name == "rekey") return RekeyHelp();
+  if (name == "seal") return SealHelp();
   return std::string();
 }
 
@@ -1895,7 +2085,7 @@ int main(int argc, char** argv) {
     }
     // Not echoed: a mistyped command line may start with a key.
     if (first[0] == '-') Usage("unknown option before the command", "");
-    Usage("unknown command; use encrypt, decrypt, verify, inspect, convert, ckpt-list, mindir-info, key or rekey", "");
+    Usage("unknown command; use encrypt, decrypt, verify, inspect, convert, ckpt-list, mindir-info, key, rekey or seal", "");
   } catch (const CliError& e) {
     std::fprintf(stderr, "mscrypt: error: %s\n", OneLine(e.message).c_str());
     return e.exit_code;

@@ -22,6 +22,7 @@
 #include "mscrypt/keys.h"
 #include "mscrypt/payload.h"
 #include "mscrypt/raw.h"
+#include "mscrypt/seal.h"
 #include "mscrypt/secret_bytes.h"
 #include "mscrypt/status.h"
 
@@ -221,6 +222,7 @@ bool ValidFormat(mscrypt_format f) {
 constexpr size_t kOptionsV1Size = offsetof(mscrypt_options, format) + sizeof(mscrypt_format);
 constexpr size_t kOptionsV2Size = offsetof(mscrypt_options, progress_arg) + sizeof(void*);
 constexpr size_t kOptionsV3Size = offsetof(mscrypt_options, in_place) + sizeof(int);
+constexpr size_t kOptionsV4Size = offsetof(mscrypt_options, seal_role) + sizeof(int);
 
 mscrypt_status ToOptions(const mscrypt_options* in, mscrypt::Options* out) {
   *out = mscrypt::Options();
@@ -238,6 +240,19 @@ mscrypt_status ToOptions(const mscrypt_options* in, mscrypt::Options* out) {
     out->progress = [cb, arg](uint64_t done, uint64_t total) { cb(arg, done, total); };
   }
   if (in->struct_size >= kOptionsV3Size) out->in_place = in->in_place != 0;
+  if (in->struct_size >= kOptionsV4Size) {
+    if (in->seal < MSCRYPT_SEAL_AUTO || in->seal > MSCRYPT_SEAL_OFF) {
+      return InvalidArg("mscrypt_options.seal is not MSCRYPT_SEAL_AUTO, _ON or _OFF");
+    }
+    if (in->seal_role < MSCRYPT_SEAL_ROLE_OTHER || in->seal_role > MSCRYPT_SEAL_ROLE_WEIGHT_FILE) {
+      return InvalidArg("mscrypt_options.seal_role is not a MSCRYPT_SEAL_ROLE_* value");
+    }
+    out->seal_check = in->seal == MSCRYPT_SEAL_ON    ? mscrypt::SealCheck::kRequire
+                      : in->seal == MSCRYPT_SEAL_OFF ? mscrypt::SealCheck::kSkip
+                                                     : mscrypt::SealCheck::kAuto;
+    out->write_seal = in->seal == MSCRYPT_SEAL_ON;
+    out->seal_role = static_cast<mscrypt::SealRole>(in->seal_role);
+  }
   return MSCRYPT_OK;
 }
 
@@ -834,6 +849,45 @@ mscrypt_status mscrypt_raw_decrypt_file_alloc(const mscrypt_key* key, const uint
   });
 }
 
+mscrypt_status mscrypt_seal_check(const mscrypt_key* key, mscrypt_mode mode, const char* path,
+                                  const mscrypt_options* opts, mscrypt_seal_report* report) {
+  return Guard([&] {
+    if (report != nullptr) *report = mscrypt_seal_report{};
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(path, "path"));
+    mscrypt::Options o;
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyedCall(key, mode, opts, &o));
+    mscrypt::StatusOr<mscrypt::SealReport> r = mscrypt::CheckSeal(path, key->bytes, ToMode(mode), o.seal_role, o);
+    if (!r.ok()) return Report(r.status());
+    if (report != nullptr) {
+      report->sealed = r->sealed ? 1 : 0;
+      report->role = static_cast<int>(r->role);
+      report->files = r->files;
+      report->blocks = r->blocks;
+      report->plaintext_size = r->plaintext_size;
+    }
+    return MSCRYPT_OK;
+  });
+}
+
+mscrypt_status mscrypt_seal_file(const mscrypt_key* key, mscrypt_mode mode, const char* path, int role,
+                                 const char* const* members, size_t n_members, const mscrypt_options* opts) {
+  return Guard([&] {
+    MSCRYPT_C_RETURN_IF_ERROR(CheckPath(path, "path"));
+    mscrypt::Options o;
+    MSCRYPT_C_RETURN_IF_ERROR(CheckKeyedCall(key, mode, opts, &o));
+    if (role < MSCRYPT_SEAL_ROLE_OTHER || role > MSCRYPT_SEAL_ROLE_WEIGHT_FILE) {
+      return InvalidArg("role is not a MSCRYPT_SEAL_ROLE_* value");
+    }
+    if (members == nullptr && n_members != 0) return InvalidArg("members is NULL");
+    o.seal_role = static_cast<mscrypt::SealRole>(role);
+    for (size_t i = 0; i < n_members; ++i) {
+      MSCRYPT_C_RETURN_IF_ERROR(CheckPath(members[i], "a member"));
+      o.seal_members.push_back(members[i]);
+    }
+    return Report(mscrypt::SealFile(path, key->bytes, ToMode(mode), o));
+  });
+}
+
 mscrypt_status mscrypt_reencrypt_file(const char* path, const mscrypt_key* old_key, mscrypt_mode old_mode,
                                       const mscrypt_key* new_key, mscrypt_mode new_mode, const mscrypt_options* opts) {
   return Guard([&] {
@@ -841,6 +895,8 @@ mscrypt_status mscrypt_reencrypt_file(const char* path, const mscrypt_key* old_k
     mscrypt::Options o;
     MSCRYPT_C_RETURN_IF_ERROR(CheckKeyedCall(old_key, old_mode, opts, &o));
     MSCRYPT_C_RETURN_IF_ERROR(CheckKeyAndMode(new_key, new_mode));
+    // MSCRYPT_SEAL_ON: seal the new file; the input is checked only when it has a seal.
+    if (o.write_seal) o.seal_check = mscrypt::SealCheck::kAuto;
     return Report(mscrypt::ReencryptFile(path, old_key->bytes, ToMode(old_mode), new_key->bytes, ToMode(new_mode), o));
   });
 }

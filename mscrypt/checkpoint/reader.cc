@@ -481,6 +481,7 @@ StatusOr<CheckpointFile> ReadCheckpointFile(const std::string& path, const Secre
   read.key = key;
   read.mode = mode;
   read.container = options.container;
+  read.container.seal_role = SealRole::kCheckpoint;
   MSCRYPT_ASSIGN_OR_RETURN(Payload payload, ReadPayloadFile(path, read));
   CheckpointParseOptions parse;
   parse.crc_check = options.crc_check;

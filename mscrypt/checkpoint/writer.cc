@@ -194,7 +194,9 @@ StatusOr<std::unique_ptr<CheckpointWriter>> CheckpointWriter::Create(const std::
   if (options.slice_size == 0 || options.slice_size > kCheckpointSliceSizeInBytes) {
     return InvalidArgumentError("slice_size must be between 1 and 512 MiB");
   }
-  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<PayloadWriter> out, PayloadWriter::Create(path, key, mode, options.container));
+  Options container = options.container;
+  container.seal_role = SealRole::kCheckpoint;
+  MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<PayloadWriter> out, PayloadWriter::Create(path, key, mode, container));
   auto sink = std::make_unique<CoalescingSink>(std::move(out));
   return std::unique_ptr<CheckpointWriter>(new CheckpointWriterImpl(std::move(sink), options));
 }

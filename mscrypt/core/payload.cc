@@ -92,6 +92,9 @@ StatusOr<Payload> ReadPayloadFile(const std::string& path, const PayloadReadOpti
     payload.mode_ = options.mode;
     return payload;
   }
+  if (options.container.seal_check == SealCheck::kRequire) {
+    return InvalidArgumentError("a seal is checked with the file's key, and none was given");
+  }
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(path));
   if (file->size() >= internal::kMagicSize) {  // refused before anything of the file's size exists
     uint8_t magic[internal::kMagicSize];
@@ -134,6 +137,7 @@ StatusOr<std::unique_ptr<PayloadWriter>> PayloadWriter::Create(const std::string
     return std::unique_ptr<PayloadWriter>(new EncryptedPayloadWriter(std::move(w)));
   }
   MSCRYPT_RETURN_IF_ERROR(core::CheckOptions(options));
+  if (options.write_seal) return InvalidArgumentError("a seal needs the key the file is encrypted with, and none was given");
   return CreateRaw(dst, /*private_contents=*/true);
 }
 

@@ -89,7 +89,7 @@ uint64_t GetBe(const uint8_t* p, int bytes) {
   return v;
 }
 
-Status SealError(const std::string& message) { return Status(StatusCode::kSealMismatch, "seal: " + message); }
+Status SealError(const std::string& message) { return Status(StatusCode::kSealMismatch, message); }
 
 Status DeriveSealKey(const SecretBytes& key, uint8_t out[32]) {
   return internal::HkdfSha256(ByteView(key.UnsafeBytes(), key.size()),
@@ -137,6 +137,16 @@ StatusOr<Member> DescribeFile(const InputFile& file, const std::string& name, Se
   m.name = name;
   m.role = role;
   MSCRYPT_ASSIGN_OR_RETURN(m.blocks, ScanBlocks(file, mode));
+  // Writers never repeat an IV: a repeated block means the file was assembled from copies.
+  std::map<std::array<uint8_t, kEntrySize>, size_t> seen;
+  for (size_t i = 0; i < m.blocks.size(); ++i) {
+    const auto [it, fresh] = seen.emplace(m.blocks[i].entry, i);
+    if (!fresh) {
+      return Status(StatusCode::kMalformed, "block " + std::to_string(i) + " of '" + name + "' repeats block " +
+                                                std::to_string(it->second) + " (same IV and tag): the file was altered; not sealed")
+          .WithHint(kHintDamaged);
+    }
+  }
   core::FileSource src(file);
   MSCRYPT_ASSIGN_OR_RETURN(core::Plan plan, core::MakePlan(src, mode, Format::kCurrent, &key));
   m.plaintext_size = plan.plaintext_size;
@@ -289,9 +299,6 @@ StatusOr<SealReport> CheckAgainst(const std::string& seal_path, const InputFile*
   MSCRYPT_ASSIGN_OR_RETURN(Buffer bytes, Buffer::Allocate(static_cast<size_t>(seal_file->size())));
   MSCRYPT_RETURN_IF_ERROR(seal_file->ReadAt(0, bytes.mutable_view()));
   MSCRYPT_ASSIGN_OR_RETURN(Seal seal, Decode(bytes.view(), key, Quoted(seal_path)));
-  if (seal.mode != mode) {
-    return SealError(std::string("the seal is for ") + ModeName(seal.mode) + " but the file is read as " + ModeName(mode));
-  }
   const Member& first = seal.members[0];
   if (role != SealRole::kOther && first.role != SealRole::kOther && first.role != role) {
     return SealError(std::string("the seal is for ") + RoleName(first.role) + ", not " + RoleName(role));
@@ -314,7 +321,11 @@ StatusOr<SealReport> CheckAgainst(const std::string& seal_path, const InputFile*
       opened = std::move(o).value();
     }
     const InputFile& input = opened ? *opened : *self;
+    // Scanned first: a file of another mode fails here with the container's own wrong-mode error.
     MSCRYPT_ASSIGN_OR_RETURN(std::vector<SealedBlock> blocks, ScanBlocks(input, mode));
+    if (seal.mode != mode) {
+      return SealError(std::string("the seal is for ") + ModeName(seal.mode) + " but the file is " + ModeName(mode));
+    }
     MSCRYPT_RETURN_IF_ERROR(Compare(m.blocks, blocks, file));
     core::FileSource src(input);
     MSCRYPT_ASSIGN_OR_RETURN(core::Plan plan, core::MakePlan(src, mode, Format::kCurrent, &key));

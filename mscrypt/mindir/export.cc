@@ -117,11 +117,16 @@ class FileSink {
   size_t collected_size_ = 0;
 };
 
-// WriteWholeFile: one serialized model -> one file (Encrypt, custom function, or plain).
-Status WriteWholeFile(const std::string& path, const PlaintextBuffer& plain, const MindIRExportOptions& options) {
+// WriteWholeFile: one serialized model -> one file (Encrypt, custom function, or plain). A seal
+// covers `weight_files` (relative to the graph file's directory) too.
+Status WriteWholeFile(const std::string& path, const PlaintextBuffer& plain, const MindIRExportOptions& options,
+                      const std::vector<std::string>& weight_files = {}) {
   if (options.key != nullptr && !options.custom_encrypt) {
     Options o;
     o.threads = options.threads;
+    o.write_seal = options.seal;
+    o.seal_role = SealRole::kMindIR;
+    o.seal_members = weight_files;
     return EncryptToFile(plain.view(), path, *options.key, options.mode, o);
   }
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<PayloadWriter> file,
@@ -210,7 +215,7 @@ StatusOr<MindIRExportResult> ExportExternal(const Graph& graph, const std::strin
     result.weight_files.push_back(path);
   }
   result.graph_file = JoinPath(dir, prefix + "_graph.mindir");
-  MSCRYPT_RETURN_IF_ERROR(WriteWholeFile(result.graph_file, graph_bytes, options));
+  MSCRYPT_RETURN_IF_ERROR(WriteWholeFile(result.graph_file, graph_bytes, options, locations));
   return result;
 }
 
@@ -225,6 +230,9 @@ Status ValidateExportOptions(const MindIRExportOptions& options) {
   }
   if (options.weight_file_split_bytes <= kAlign) {
     return InvalidArgumentError("weight_file_split_bytes must exceed the 64-byte header");
+  }
+  if (options.seal && (options.key == nullptr || options.custom_encrypt)) {
+    return InvalidArgumentError("a seal needs enc_key with a built-in mode (not a custom encryption function)");
   }
   return Status::Ok();
 }

@@ -16,6 +16,7 @@ PayloadReadOptions ReadOptions(const MindIRLoadOptions& options) {
   read.key = options.key;
   read.mode = options.mode;
   read.container = options.container;
+  read.container.seal_role = SealRole::kMindIR;
   read.check_size = [](uint64_t min_size) {
     return min_size > kMindIRMaxModelSize ? ModelTooLargeError(min_size, false) : Status::Ok();
   };

@@ -261,6 +261,7 @@ StatusOr<PlaintextBuffer> ReadWeightFile(const std::string& path, const MindIRLo
   read.key = options.key;
   read.mode = options.mode;
   read.container = options.container;
+  read.container.seal_role = SealRole::kWeightFile;
   MSCRYPT_ASSIGN_OR_RETURN(Payload payload, ReadPayloadFile(path, read));
   return payload.TakeBuffer();
 }

@@ -215,6 +215,9 @@ struct MindIRExportOptions {
   // file) is passed through it. MindSpore cannot export or load external weights with a custom
   // function; mscrypt can, but only mscrypt (with the matching custom decryption) reads them.
   MindIRCustomEncrypt custom_encrypt;
+  // seal: also write "<graph file>.msseal" covering the graph file and every weight file
+  // (docs/format.md §11). Needs key (not custom_encrypt).
+  bool seal = false;
 };
 
 struct MindIRExportResult {

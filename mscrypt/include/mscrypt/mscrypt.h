@@ -285,7 +285,21 @@ typedef struct mscrypt_options {
   int in_place; /* default 0: mscrypt_encrypt_file / mscrypt_decrypt_file refuse an output that is
                    the input file (MSCRYPT_ERR_INVALID_ARGUMENT); 1 replaces it atomically once
                    the new file is complete. */
+  /* Fourth version: seals (docs/format.md §11). */
+  int seal;      /* MSCRYPT_SEAL_AUTO (default): file readers check "<file>.msseal" when it exists,
+                    writers write none; MSCRYPT_SEAL_ON: readers require it, file writers
+                    (mscrypt_encrypt_file, _encrypt_to_file, _encrypt_fd_to_file,
+                    _reencrypt_file) write it with the file; MSCRYPT_SEAL_OFF: readers ignore it */
+  int seal_role; /* MSCRYPT_SEAL_ROLE_*: what a writer's file is, and what a reader expects */
 } mscrypt_options;
+
+#define MSCRYPT_SEAL_AUTO 0
+#define MSCRYPT_SEAL_ON 1
+#define MSCRYPT_SEAL_OFF 2
+#define MSCRYPT_SEAL_ROLE_OTHER 0
+#define MSCRYPT_SEAL_ROLE_CHECKPOINT 1
+#define MSCRYPT_SEAL_ROLE_MINDIR 2
+#define MSCRYPT_SEAL_ROLE_WEIGHT_FILE 3
 
 /* mscrypt_options_init fills *opts with the defaults (threads = 0, format = current, no progress
  * callback) and sets struct_size. It never fails; `opts` must not be NULL. */
@@ -509,6 +523,28 @@ MSCRYPT_EXPORT mscrypt_status mscrypt_decrypt_file(const mscrypt_key *key, mscry
                                                    const char *src_path, const char *dst_path,
                                                    const mscrypt_options *opts)
     MSCRYPT_WARN_UNUSED_RESULT;
+
+/* mscrypt_seal_report: what mscrypt_seal_check found. */
+typedef struct mscrypt_seal_report {
+  int sealed;              /* 1: a seal was found and the files match it; 0: no seal */
+  int role;                /* MSCRYPT_SEAL_ROLE_* recorded in the seal */
+  size_t files;            /* files the seal covers (1 + weight files) */
+  uint64_t blocks;         /* blocks of the file itself */
+  uint64_t plaintext_size; /* of the file itself */
+} mscrypt_seal_report;
+
+/* mscrypt_seal_check checks `path` against "<path>.msseal" (and the weight files it names) per
+ * opts->seal (AUTO: only when the seal exists; ON: required), without decrypting. Mismatches are
+ * MSCRYPT_ERR_SEAL naming the first offending block. `report` may be NULL. */
+MSCRYPT_EXPORT mscrypt_status mscrypt_seal_check(const mscrypt_key *key, mscrypt_mode mode, const char *path,
+                                                 const mscrypt_options *opts, mscrypt_seal_report *report);
+
+/* mscrypt_seal_file writes "<path>.msseal" for existing files: `path` (as `role`) and the
+ * n_members weight files `members` (paths relative to path's directory). Each file is verified to
+ * decrypt first; an existing seal is replaced atomically. */
+MSCRYPT_EXPORT mscrypt_status mscrypt_seal_file(const mscrypt_key *key, mscrypt_mode mode, const char *path, int role,
+                                                const char *const *members, size_t n_members,
+                                                const mscrypt_options *opts);
 
 /* mscrypt_reencrypt_file re-keys `path` in place: it decrypts it with (old_key, old_mode) and
  * replaces it atomically with its encryption under (new_key, new_mode), with bounded memory and no
