@@ -1596,17 +1596,16 @@ int CmdSeal(Args& args) {
   }
   for (const char* p : args.positionals()) {
     const std::string in = p;
-    Keyed each;
-    each.mode = k.mode;
-    each.mode_given = k.mode_given;
-    each.opts = k.opts;
-    each.opts.seal = MSCRYPT_SEAL_AUTO;
-    DetectMode(&each, in);
+    mscrypt_mode mode = k.mode;
+    if (!k.mode_given) mscrypt_file_mode(&mode, in.c_str());  // the file's own mode, as decrypt does
+    Check(mscrypt_key_check_source(k.key.get(), mode, k.key_label.c_str()), "the key cannot be used");
+    mscrypt_options opts = k.opts;
+    opts.seal = MSCRYPT_SEAL_AUTO;
     const int file_role = role >= 0 ? role : RoleOf(in);
     size_t files = 0;
-    Check(SealWithWeights(k.key.get(), each.mode, in, file_role, &each.opts, &files), "cannot seal " + Quote(in));
+    Check(SealWithWeights(k.key.get(), mode, in, file_role, &opts, &files), "cannot seal " + Quote(in));
     std::printf("sealed %s -> %s (%zu file%s, %s)\n", OneLine(in).c_str(), OneLine(in + ".msseal").c_str(), files,
-                files == 1 ? "" : "s", mscrypt_mode_name(each.mode));
+                files == 1 ? "" : "s", mscrypt_mode_name(mode));
   }
   return kExitOk;
 }

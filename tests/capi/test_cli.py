@@ -600,6 +600,164 @@ class CliTest(unittest.TestCase):
             self.ok("decrypt", os.path.join(tree, name), self.path("check"), "--key-hex", KEY_OTHER)
             self.assertEqual(self.read(self.path("check")), self.read(big))
 
+    # ---- Seals (docs/format.md §11) ----
+
+    def multi_block(self, name, mode, n=4, seed=0, key=KEY16):
+        """A container of n small blocks (concatenated encryptions, docs/format.md §2.4) and its blocks."""
+        blocks = []
+        for i in range(n):
+            with open(self.path("part"), "wb") as f:
+                f.write(bytes([seed + i]) * (500 + i))
+            self.ok("encrypt", self.path("part"), self.path("part.enc"), "--key-hex", key, "--mode", mode)
+            blocks.append(self.read(self.path("part.enc")))
+        with open(self.path(name), "wb") as f:
+            f.write(b"".join(blocks))
+        return self.path(name), blocks
+
+    def test_seal_detects_every_attack_in_gcm_and_cbc(self):
+        for mode in ["AES-GCM", "AES-CBC"] + (["SM4-CBC"] if self.sm4_available() else []):
+            with self.subTest(mode=mode):
+                path, b = self.multi_block("f.enc", mode)
+                _, other = self.multi_block("other.enc", mode, n=2, seed=50)
+                p = self.ok("seal", path, "--key-hex", KEY16)
+                self.assertIn("sealed", p.stdout)
+                seal = self.read(path + ".msseal")
+                self.assertIn("sealed (1 file)", self.ok("verify", path, "--key-hex", KEY16).stdout)
+                attacks = [
+                    ([b[0], b[1], b[2]], "truncated at a block boundary: it ends after 3 of the 4 blocks"),
+                    ([b[0], b[2], b[3]], "block 1 of 'f.enc' is missing"),
+                    ([b[0], b[1], b[2], b[3], other[0]], "block 4 of 'f.enc' is an extra block"),
+                    ([b[0], b[2], b[1], b[3]], "block 1 of 'f.enc' is out of order"),
+                    ([b[0], b[1], b[1], b[2], b[3]], "block 2 of 'f.enc' duplicates block 1"),
+                    ([b[0], b[1], other[1], b[3]], "block 2 of 'f.enc' is not one of the sealed blocks"),
+                    (other, "the seal belongs to another file"),
+                ]
+                for blocks, words in attacks:
+                    with open(path, "wb") as f:
+                        f.write(b"".join(blocks))
+                    for cmd in (["verify", path], ["decrypt", path, self.path("out")]):
+                        line = self.assert_failure(self.run_cli(*cmd, "--key-hex", KEY16), contains=words)
+                        self.assertIn("seal mismatch", line)
+                    self.assertFalse(os.path.exists(self.path("out")))
+                    # Without the seal the attack passes, as it does in MindSpore.
+                    self.ok("verify", path, "--key-hex", KEY16, "--no-seal")
+                with open(path, "wb") as f:
+                    f.write(b"".join(b))
+                bad = bytearray(seal)
+                bad[len(bad) // 2] ^= 1
+                with open(path + ".msseal", "wb") as f:
+                    f.write(bad)
+                self.assert_failure(self.run_cli("verify", path, "--key-hex", KEY16), contains="altered")
+                self.assert_failure(self.run_cli("verify", path, "--key-hex", KEY_OTHER), contains="")
+                os.remove(path + ".msseal")
+                self.assert_failure(self.run_cli("verify", path, "--key-hex", KEY16, "--seal"), contains="required")
+                self.assertIn("not sealed", self.ok("verify", path, "--key-hex", KEY16).stdout)
+
+    def test_seal_over_64mib_truncated_at_the_boundary(self):
+        big = self.path("big.bin")
+        with open(big, "wb") as f:
+            f.write(os.urandom(1 << 20))
+            f.truncate((64 << 20) + 7)
+        for mode in ("AES-GCM", "AES-CBC"):
+            with self.subTest(mode=mode):
+                enc = self.path("big.enc")
+                self.ok("encrypt", big, enc, "--key-hex", KEY16, "--mode", mode, "--seal")
+                info = json.loads(self.ok("verify", enc, "--key-hex", KEY16, "--json").stdout)
+                self.assertEqual((info["blocks"], info["plaintext_size"], info["sealed"]), (2, (64 << 20) + 7, True))
+                size = json.loads(self.ok("inspect", enc, "--json").stdout)["blocks"][0]["size"]
+                with open(enc, "r+b") as f:
+                    f.truncate(size)
+                line = self.assert_failure(self.run_cli("decrypt", enc, self.path("out"), "--key-hex", KEY16),
+                                           contains="ends after 1 of the 2 blocks")
+                self.assertIn("truncated at a block boundary", line)
+                self.ok("verify", enc, "--key-hex", KEY16, "--no-seal")  # what MindSpore would accept
+
+    def test_seal_mindspore_files_models_with_weights_and_roles(self):
+        ckpt = self.golden_copy("ckpt_aes_gcm_128.ckpt")
+        key = bytes(range(16)).hex()
+        before = self.read(ckpt)
+        self.ok("seal", ckpt, "--key-hex", key)
+        self.assertEqual(self.read(ckpt), before, "sealing changed the file")
+        self.ok("ckpt-list", ckpt, "--key-hex", key, "--seal")
+        # A seal made for a MindIR model is refused by the checkpoint reader.
+        self.ok("seal", ckpt, "--key-hex", key, "--role", "mindir")
+        self.assert_failure(self.run_cli("ckpt-list", ckpt, "--key-hex", key), contains="not a checkpoint")
+        self.assert_failure(self.run_cli("seal", ckpt, "--key-hex", key, "--role", "bogus"), code=2, contains="--role")
+        # MindSpore's split export: one seal covers the graph and its weight files.
+        os.makedirs(self.path("ext/net_variables"))
+        graph = self.path("ext/net_graph.mindir")
+        shutil.copyfile(self.golden("ext_aes_gcm_128/net_graph.mindir"), graph)
+        shutil.copyfile(self.golden("ext_aes_gcm_128/net_variables/data_0"), self.path("ext/net_variables/data_0"))
+        p = self.ok("seal", graph, "--key-hex", key)
+        self.assertIn("(2 files", p.stdout)
+        self.ok("mindir-info", graph, "--key-hex", key, "--seal")
+        weights = self.path("ext/net_variables/data_0")
+        data = self.read(weights)
+        with open(weights, "wb") as f:
+            f.write(data + data)  # its block duplicated
+        self.assert_failure(self.run_cli("mindir-info", graph, "--key-hex", key), contains="data_0")
+        os.remove(weights)
+        self.assert_failure(self.run_cli("verify", graph, "--key-hex", key), contains="which is missing")
+        # Writers: convert --seal, encrypt --seal to '-' refused, seal flags need a key.
+        with open(weights, "wb") as f:
+            f.write(data)
+        out = self.path("converted.mindir")
+        self.ok("convert", "--fmk=MINDIR", "--modelFile=" + self.golden_copy("mindir_aes_gcm_128.mindir"),
+                "--outputFile=" + out, "--decryptKey=" + key, "--encryptKey=" + KEY16, "--seal")
+        self.assertIn("sealed (1 file)", self.ok("verify", out, "--key-hex", KEY16).stdout)
+        self.assert_failure(self.run_cli("encrypt", self.plain, "-", "--key-hex", KEY16, "--seal"), code=2,
+                            contains="must be a file")
+        self.assert_failure(self.run_cli("ckpt-list", ckpt, "--seal"), code=2, contains="need a key")
+        self.assert_failure(self.run_cli("decrypt", ckpt, self.path("x"), "--key-hex", key, "--seal", "--no-seal"),
+                            code=2, contains="contradict")
+        self.assert_failure(self.run_cli("seal", self.plain, "--key-hex", KEY16), contains="not encrypted")
+        self.assertFalse(os.path.exists(self.plain + ".msseal"))
+
+    def test_rekey_keeps_files_sealed(self):
+        tree = self.path("tree")
+        os.makedirs(tree)
+        a = os.path.join(tree, "a.ckpt")
+        self.ok("encrypt", self.plain, a, "--key-hex", KEY16, "--seal")
+        b = os.path.join(tree, "b.bin")
+        self.ok("encrypt", self.plain, b, "--key-hex", KEY16, "--mode", "AES-CBC")
+        self.ok("rekey", tree, "--key-hex", KEY16, "--new-key-hex", KEY_OTHER)
+        self.assertIn("sealed (1 file)", self.ok("verify", a, "--key-hex", KEY_OTHER, "--seal").stdout)
+        self.assertIn("not sealed", self.ok("verify", b, "--key-hex", KEY_OTHER).stdout)
+        self.ok("rekey", tree, "--key-hex", KEY_OTHER, "--new-key-hex", KEY32, "--seal")
+        for f in (a, b):
+            self.ok("verify", f, "--key-hex", KEY32, "--seal")
+        self.assertEqual(sorted(os.listdir(tree)), ["a.ckpt", "a.ckpt.msseal", "b.bin", "b.bin.msseal"])
+
+    def test_killed_sealed_writers_leave_a_matching_pair(self):
+        """SIGKILL at many moments while `encrypt --seal` replaces a sealed file: afterwards the file
+        always verifies against its seal (old pair, or new file with the pending seal, or new pair),
+        and nothing but the pending seal is ever left."""
+        import random
+        import signal
+        import time
+        contents = []
+        for i in range(2):
+            src = self.path(f"src{i}")
+            with open(src, "wb") as f:
+                f.write(bytes([i + 1]) * (1 << 20))
+                f.truncate((130 << 20) + i)
+            contents.append(src)
+        out = self.path("out.enc")
+        self.ok("encrypt", contents[0], out, "--key-hex", KEY16, "--seal")
+        rng = random.Random(99)
+        for i in range(12):
+            src = contents[(i + 1) % 2]
+            proc = subprocess.Popen([CLI, "encrypt", src, out, "--key-hex", KEY16, "--seal"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0.05, 0.8))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+            left = sorted(os.listdir(self.dir))
+            self.assertTrue(set(left) <= {"out.enc", "out.enc.msseal", "out.enc.msseal.next", "plain.bin", "src0",
+                                          "src1"}, left)
+            info = json.loads(self.ok("verify", out, "--key-hex", KEY16, "--json", "--seal").stdout)
+            self.assertIn(info["plaintext_size"], ((130 << 20), (130 << 20) + 1), f"kill {i}")
+
     def test_killed_writers_leave_nothing_behind(self):
         """SIGKILL at many moments of an encrypt and a decrypt: the directory then holds exactly what
         it held before (the old output or the complete new one), never a temporary file."""
