@@ -22,6 +22,7 @@ from ._errors import (
     UnsupportedError,
     WrongModeError,
     WrongPassphraseError,
+    SealError,
 )
 from ._checkpoint import CheckpointTensor, load_checkpoint, save_checkpoint
 from ._container import (
@@ -39,6 +40,8 @@ from ._container import (
     is_cipher_file,
     is_mode_available,
     verify_file,
+    seal_file,
+    check_seal,
 )
 from ._keys import new_key_envelope, read_key, rewrap_key_envelope
 from ._mindir import ExternalData, MindIR, ParameterInfo, TensorSpec, export_mindir, load_mindir
@@ -72,6 +75,9 @@ __all__ = [
     "UnsupportedError",
     "WrongModeError",
     "WrongPassphraseError",
+    "SealError",
+    "check_seal",
+    "seal_file",
     "decrypt",
     "decrypt_file",
     "decrypt_file_into",

@@ -193,7 +193,7 @@ def _collect(save_obj: Any, choice_func: Optional[Callable[[str], bool]]) -> "Or
 def save_checkpoint(save_obj: Any, ckpt_file_name: PathLike, enc_key: Optional[BytesLike] = None,
                     enc_mode: str = "AES-GCM", append_dict: Optional[Mapping[str, Any]] = None,
                     crc_check: bool = False, choice_func: Optional[Callable[[str], bool]] = None, *,
-                    threads: int = 0) -> None:
+                    threads: int = 0, seal: bool = False) -> None:
     """Save tensors as a MindSpore checkpoint, optionally encrypted.
 
     ``save_obj`` is a dict ``name -> value`` or MindSpore's list of ``{"name": ..., "data": ...}``.
@@ -234,7 +234,7 @@ def save_checkpoint(save_obj: Any, ckpt_file_name: PathLike, enc_key: Optional[B
         warnings.warn(f"save_checkpoint: {len(names)} empty tensor(s) not written, as MindSpore's "
                       f"save_checkpoint does: {shown}", UserWarning, stacklevel=2)
     entries = kept
-    _mscrypt.checkpoint_save(path, entries, enc_key, enc_mode, crc_check, threads, _SLICE_SIZE)
+    _mscrypt.checkpoint_save(path, entries, enc_key, enc_mode, crc_check, threads, _SLICE_SIZE, seal)
 
 
 # ---- load ----------------------------------------------------------------------------------
@@ -294,7 +294,7 @@ def load_checkpoint(ckpt_file_name: PathLike, dec_key: Optional[BytesLike] = Non
                     filter_prefix: Union[str, Sequence[str], None] = None,
                     specify_prefix: Union[str, Sequence[str], None] = None,
                     choice_func: Optional[Callable[[str], bool]] = None, crc_check: bool = False, *,
-                    threads: int = 0) -> Dict[str, Union[np.ndarray, str, List[np.ndarray]]]:
+                    threads: int = 0, seal: Optional[bool] = None) -> Dict[str, Union[np.ndarray, str, List[np.ndarray]]]:
     """Load a MindSpore checkpoint into ``{name: numpy array | str}`` in file order.
 
     Scalars come back as 0-d arrays, ``str`` values as ``str``, BFloat16 as ``ml_dtypes.bfloat16``,
@@ -319,7 +319,7 @@ def load_checkpoint(ckpt_file_name: PathLike, dec_key: Optional[BytesLike] = Non
         raise ArgumentTypeError("choice_func must be callable")
     with key_advice("dec_key"):
         entries, has_crc = _mscrypt.checkpoint_load(ckpt_file_name, dec_key, dec_mode, crc_check, threads,
-                                                    _selector(specify, filt, choice_func))
+                                                    _selector(specify, filt, choice_func), seal)
     if crc_check and not has_crc:
         warnings.warn(f"checkpoint {os.fspath(ckpt_file_name)!r} has no crc_num trailer; nothing to verify",
                       UserWarning, stacklevel=2)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Dict, Optional, Union
+from typing import Any, Callable, Dict, Optional, Sequence, Union
 
 from . import _mscrypt
 from ._errors import InvalidArgumentError
@@ -61,9 +61,22 @@ def decrypt(data: BytesLike, key: BytesLike, mode: Optional[str] = None, *, thre
     return _mscrypt.decrypt(data, key, mode, threads, legacy)
 
 
+# seal= (docs/format.md §11): writers write "<file>.msseal" with seal=True (together with the file:
+# a crash never leaves a file whose seal fails). Readers check the seal when one exists
+# (seal=None), require it (True) or ignore it (False); a mismatch raises SealError naming the
+# first offending block (dropped, added, reordered, duplicated or spliced blocks, another file's
+# seal, an altered seal).
+Seal = Optional[bool]
+
+
+def _no_raw_seal(raw: bool, seal: Seal) -> None:
+    if raw and seal is not None:
+        raise InvalidArgumentError('seals are for the MindSpore container, not format="raw"')
+
+
 def encrypt_file(src: PathLike, dst: PathLike, key: BytesLike, mode: Optional[str] = None, *,
                  threads: int = 0, in_place: bool = False, format: str = "mindspore",
-                 iv: Optional[BytesLike] = None) -> None:
+                 iv: Optional[BytesLike] = None, seal: Seal = None) -> None:
     """Encrypt file ``src`` to ``dst`` with bounded memory; ``dst`` is replaced atomically.
 
     ``src`` must be a regular file (a FIFO or device is refused, never waited on). A symlink
@@ -71,29 +84,33 @@ def encrypt_file(src: PathLike, dst: PathLike, key: BytesLike, mode: Optional[st
     naming ``src`` is refused unless ``in_place=True``. A new ``dst`` gets ``0666 & ~umask``; an
     existing one keeps its permissions. ``format="raw", iv=...``: raw AES-CBC (above), streamed
     with bounded memory at any size."""
-    if _raw(format, mode, iv):
+    raw = _raw(format, mode, iv)
+    _no_raw_seal(raw, seal)
+    if raw:
         return _mscrypt.raw_encrypt_file(src, dst, key, iv, threads, in_place)
-    _mscrypt.encrypt_file(src, dst, key, mode, threads, in_place)
+    _mscrypt.encrypt_file(src, dst, key, mode, threads, in_place, seal)
 
 
 def decrypt_file(src: PathLike, dst: PathLike, key: BytesLike, mode: Optional[str] = None, *,
                  threads: int = 0, legacy: bool = False, in_place: bool = False, format: str = "mindspore",
-                 iv: Optional[BytesLike] = None) -> None:
+                 iv: Optional[BytesLike] = None, seal: Seal = None) -> None:
     """Decrypt file ``src`` to ``dst`` with bounded memory; on failure ``dst`` is untouched.
 
     The same rules as :func:`encrypt_file`, except that a new ``dst`` is created ``0600``: it
     holds plaintext. ``format="raw", iv=...``: raw AES-CBC (above); a failed padding check leaves
     ``dst`` untouched."""
-    if _raw(format, mode, iv, legacy):
+    raw = _raw(format, mode, iv, legacy)
+    _no_raw_seal(raw, seal)
+    if raw:
         return _mscrypt.raw_decrypt_file(src, dst, key, iv, threads, in_place)
-    _mscrypt.decrypt_file(src, dst, key, mode, threads, legacy, in_place)
+    _mscrypt.decrypt_file(src, dst, key, mode, threads, legacy, in_place, seal)
 
 
 def verify_file(path: PathLike, key: BytesLike, mode: Optional[str] = None, *, threads: int = 0,
-                legacy: bool = False) -> None:
-    """Authenticate every block of ``path`` (GCM tag; CBC padding only) and write nothing.
-    Raises on failure, returns None on success."""
-    _mscrypt.verify_file(path, key, mode, threads, legacy)
+                legacy: bool = False, seal: Seal = None) -> None:
+    """Authenticate every block of ``path`` (GCM tag; CBC padding only; with a seal, their order and
+    completeness) and write nothing. Raises on failure, returns None on success."""
+    _mscrypt.verify_file(path, key, mode, threads, legacy, seal)
 
 
 def decrypt_to_memory(data: BytesLike, key: BytesLike, mode: Optional[str] = None, *, threads: int = 0,
@@ -105,11 +122,11 @@ def decrypt_to_memory(data: BytesLike, key: BytesLike, mode: Optional[str] = Non
 
 
 def decrypt_file_to_memory(path: PathLike, key: BytesLike, mode: Optional[str] = None, *, threads: int = 0,
-                           progress: Progress = None) -> Plaintext:
+                           progress: Progress = None, seal: Seal = None) -> Plaintext:
     """Decrypt the file ``path`` straight into a :data:`Plaintext`: each ciphertext byte is read
     once, each plaintext byte written once (blocks decrypt in place in the final buffer), and
     nothing is written to disk. This is the call to hand a model to a runtime from memory."""
-    return _mscrypt.decrypt_file_to_memory(path, key, mode, threads, progress)
+    return _mscrypt.decrypt_file_to_memory(path, key, mode, threads, progress, seal)
 
 
 def decrypted_size(path: PathLike, key: BytesLike, mode: Optional[str] = None, *, threads: int = 0) -> int:
@@ -119,11 +136,11 @@ def decrypted_size(path: PathLike, key: BytesLike, mode: Optional[str] = None, *
 
 
 def decrypt_file_into(path: PathLike, key: BytesLike, out: Any, mode: Optional[str] = None, *,
-                      threads: int = 0) -> int:
+                      threads: int = 0, seal: Seal = None) -> int:
     """Decrypt ``path`` straight into ``out``, a writable C-contiguous buffer of at least
     :func:`decrypted_size` bytes that the caller (or a runtime) owns, and return the bytes written.
     On failure ``out`` is wiped. Memory that ``out`` belongs to is not wiped by mscrypt later."""
-    return _mscrypt.decrypt_file_into(path, key, out, mode, threads)
+    return _mscrypt.decrypt_file_into(path, key, out, mode, threads, seal)
 
 
 def generate_key(size: int = 32) -> bytearray:
@@ -152,3 +169,33 @@ def inspect(path_or_data: Union[PathLike, BytesLike], *, legacy: bool = False) -
 def is_mode_available(mode: str) -> bool:
     """False when the linked OpenSSL lacks the cipher (SM4-CBC on some builds)."""
     return _mscrypt.is_mode_available(mode)
+
+
+_ROLES = ("checkpoint", "mindir", "weights", "other")
+
+
+def _role_for(path: PathLike, role: Optional[str]) -> str:
+    if role is not None:
+        return role
+    name = os.fspath(path)
+    if name.endswith(".ckpt"):
+        return "checkpoint"
+    return "mindir" if name.endswith((".mindir", ".ms")) else "other"
+
+
+def seal_file(path: PathLike, key: BytesLike, mode: Optional[str] = None, *, role: Optional[str] = None,
+              weight_files: Sequence[PathLike] = (), threads: int = 0) -> None:
+    """Write ``<path>.msseal`` for an existing encrypted file (MindSpore's own output included),
+    after verifying that it (and each of ``weight_files``, paths relative to its directory)
+    decrypts with ``key``. ``role``: "checkpoint", "mindir", "weights" or "other" (default: from
+    the name). The file is not changed. See docs/format.md §11."""
+    members = weight_files if isinstance(weight_files, (str, bytes)) else tuple(weight_files)
+    _mscrypt.seal_file(path, key, mode, _role_for(path, role), members, threads)
+
+
+def check_seal(path: PathLike, key: BytesLike, mode: Optional[str] = None, *, role: str = "other",
+               required: bool = True) -> Dict[str, Any]:
+    """Check ``path`` against ``<path>.msseal`` without decrypting: a dict with ``sealed``,
+    ``role``, ``files``, ``blocks``, ``plaintext_size`` and ``weight_files``. Raises
+    :class:`SealError` on a mismatch (or, with ``required``, a missing seal)."""
+    return _mscrypt.check_seal(path, key, mode, role, required)

@@ -158,7 +158,8 @@ def _key_bytes(key: Any, arg: str) -> bytes:
 
 
 def load_mindir(file_name: PathLike, dec_key: Optional[BytesLike] = None,
-                dec_mode: Union[str, DecryptFunc] = "AES-GCM", *, threads: int = 0) -> MindIR:
+                dec_mode: Union[str, DecryptFunc] = "AES-GCM", *, threads: int = 0,
+                seal: Optional[bool] = None) -> MindIR:
     """Load (and decrypt) a MindIR file, like ``mindspore.load(file_name, dec_key=, dec_mode=)``.
 
     ``dec_key=None`` loads a plain model (``dec_mode`` is then ignored, as in MindSpore).
@@ -177,7 +178,7 @@ def load_mindir(file_name: PathLike, dec_key: Optional[BytesLike] = None,
     path = _path(file_name, "file_name")
     if dec_key is None:
         with key_advice("dec_key"):
-            return MindIR(_mscrypt.mindir_load(path, None, "AES-GCM", threads))
+            return MindIR(_mscrypt.mindir_load(path, None, "AES-GCM", threads, seal))
     if callable(dec_mode):
         key = _key_bytes(dec_key, "dec_key")
         real = os.path.realpath(path)
@@ -187,12 +188,12 @@ def load_mindir(file_name: PathLike, dec_key: Optional[BytesLike] = None,
             raise ArgumentTypeError(f"the decrypt function must return bytes, not {type(plaintext).__name__}")
         return MindIR(_mscrypt.mindir_parse(
             plaintext, os.path.dirname(real), lambda p: decrypt_func(os.path.realpath(p), key), threads))
-    return MindIR(_mscrypt.mindir_load(path, dec_key, dec_mode, threads))
+    return MindIR(_mscrypt.mindir_load(path, dec_key, dec_mode, threads, seal))
 
 
 def export_mindir(model: Union[MindIR, BytesLike, PathLike], file_name: PathLike,
                   enc_key: Optional[BytesLike] = None, enc_mode: Union[str, EncryptFunc] = "AES-GCM", *,
-                  threads: int = 0, external: Optional[bool] = None) -> str:
+                  threads: int = 0, external: Optional[bool] = None, seal: bool = False) -> str:
     """Write ``model`` as a MindIR file, like ``mindspore.export(..., file_format="MINDIR")``.
 
     ``model``: a :class:`MindIR` (all its weights are written, wherever they were loaded from),
@@ -218,14 +219,14 @@ def export_mindir(model: Union[MindIR, BytesLike, PathLike], file_name: PathLike
     path = os.path.realpath(_path(file_name, "file_name"))
     layout = 0 if external is None else (2 if external else 1)
     if enc_key is None:
-        result = _mscrypt.mindir_export(graph, path, None, "AES-GCM", None, threads, layout)
+        result = _mscrypt.mindir_export(graph, path, None, "AES-GCM", None, threads, layout, seal)
     elif callable(enc_mode):
         key = _key_bytes(enc_key, "enc_key")
         encrypt_func = enc_mode
         result = _mscrypt.mindir_export(graph, path, None, "AES-GCM", lambda data: encrypt_func(data, key),
-                                        threads, layout)
+                                        threads, layout, seal)
     else:
-        result = _mscrypt.mindir_export(graph, path, enc_key, enc_mode, None, threads, layout)
+        result = _mscrypt.mindir_export(graph, path, enc_key, enc_mode, None, threads, layout, seal)
     return result[0]
 
 

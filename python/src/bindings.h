@@ -55,6 +55,9 @@ std::string TypeName(const py::handle& obj);
 
 // MakeOptions: threads (int >= 0) and legacy (bool) as container Options.
 Options MakeOptions(const py::handle& threads, const py::handle& legacy);
+// ApplySeal: Python's `seal` argument (docs/format.md §11.3). Readers: None checks a seal when there
+// is one, True requires it, False ignores it. Writers: True writes one (None and False do not).
+void ApplySeal(Options* options, const py::handle& seal, bool writer);
 
 // Registration hooks of the other binding files.
 void RegisterContainer(py::module_& m);

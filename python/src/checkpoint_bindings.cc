@@ -60,7 +60,7 @@ py::tuple TensorTuple(const CheckpointTensor& t, const py::array& base, std::vec
 // `select`, if not None, is called with each name and entries for which it is false are skipped
 // before any array is made for them.
 py::tuple LoadCheckpoint(const py::handle& path, const py::handle& key, const py::handle& mode, const py::handle& crc_check,
-                         const py::handle& threads, const py::object& select) {
+                         const py::handle& threads, const py::object& select, const py::handle& seal) {
   const std::string p = PathFromPython(path, "ckpt_file_name");
   std::optional<SecretBytes> k;
   Mode m = Mode::kAesGcm;
@@ -72,6 +72,7 @@ py::tuple LoadCheckpoint(const py::handle& path, const py::handle& key, const py
   }
   CheckpointReadOptions options;
   options.container = MakeOptions(threads, py::bool_(false));
+  ApplySeal(&options.container, seal, false);
   options.crc_check = BoolFromPython(crc_check, "crc_check");
 
   StatusOr<CheckpointFile> file = Status(StatusCode::kInternal, "unset");
@@ -147,7 +148,8 @@ py::tuple LoadCheckpoint(const py::handle& path, const py::handle& key, const py
 
 // SaveCheckpoint writes `entries`, a sequence of (name, tensor_type, dims, bytes-like data).
 void SaveCheckpoint(const py::handle& path, const py::handle& entries, const py::handle& key, const py::handle& mode,
-                    const py::handle& crc_check, const py::handle& threads, const py::handle& slice_size) {
+                    const py::handle& crc_check, const py::handle& threads, const py::handle& slice_size,
+                    const py::handle& seal) {
   const std::string p = PathFromPython(path, "ckpt_file_name");
   std::optional<SecretBytes> k;
   Mode m = Mode::kAesGcm;
@@ -159,6 +161,7 @@ void SaveCheckpoint(const py::handle& path, const py::handle& entries, const py:
   }
   CheckpointWriteOptions options;
   options.container = MakeOptions(threads, py::bool_(false));
+  ApplySeal(&options.container, seal, true);
   options.crc_check = BoolFromPython(crc_check, "crc_check");
   const int64_t slice = IntFromPython(slice_size, "slice_size");
   if (slice <= 0) RaiseAs("InvalidArgumentError", InvalidArgumentError("slice_size must be positive"));
@@ -208,9 +211,10 @@ void SaveCheckpoint(const py::handle& path, const py::handle& entries, const py:
 
 void RegisterCheckpoint(py::module_& m) {
   m.def("checkpoint_load", &LoadCheckpoint, py::arg("path"), py::arg("key"), py::arg("mode"), py::arg("crc_check"),
-        py::arg("threads"), py::arg("select"));
+        py::arg("threads"), py::arg("select"), py::arg("seal") = py::none());
   m.def("checkpoint_save", &SaveCheckpoint, py::arg("path"), py::arg("entries"), py::arg("key"), py::arg("mode"),
-        py::arg("crc_check"), py::arg("threads"), py::arg("slice_size") = kCheckpointSliceSizeInBytes);
+        py::arg("crc_check"), py::arg("threads"), py::arg("slice_size") = kCheckpointSliceSizeInBytes,
+        py::arg("seal") = py::none());
   m.attr("CHECKPOINT_SLICE_SIZE") = py::int_(kCheckpointSliceSizeInBytes);
 }
 

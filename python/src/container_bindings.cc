@@ -9,6 +9,7 @@
 #include "bindings.h"
 #include "mscrypt/keys.h"
 #include "mscrypt/raw.h"
+#include "mscrypt/seal.h"
 
 namespace mscrypt::python {
 
@@ -78,12 +79,13 @@ py::bytes DecryptBytes(const py::handle& data, const py::handle& key, const py::
 
 void FileToFile(bool encrypt, const py::handle& src, const py::handle& dst, const py::handle& key,
                 const py::handle& mode, const py::handle& threads, const py::handle& legacy,
-                const py::handle& in_place) {
+                const py::handle& in_place, const py::handle& seal) {
   const std::string s = PathFromPython(src, "src");
   const std::string d = PathFromPython(dst, "dst");
   SecretBytes k = KeyFromPython(key);
   Options options = MakeOptions(threads, legacy);
   options.in_place = BoolFromPython(in_place, "in_place");
+  ApplySeal(&options, seal, encrypt);
   // Encryption has no data to detect from: None means AES-GCM, MindSpore's default.
   Mode m = Mode::kAesGcm;
   if (encrypt) {
@@ -99,6 +101,38 @@ void FileToFile(bool encrypt, const py::handle& src, const py::handle& dst, cons
     status = encrypt ? EncryptFileToFile(s, d, k, m, options) : DecryptFileToFile(s, d, k, m, options);
   }
   ThrowIfError(status);
+}
+
+// Seal roles by name, as Python spells them.
+SealRole SealRoleFromPython(const py::handle& role) {
+  if (!py::isinstance<py::str>(role)) {
+    ThrowArgumentTypeError("role must be a str (\"checkpoint\", \"mindir\", \"weights\" or \"other\"), not " + TypeName(role));
+  }
+  const std::string r = role.cast<std::string>();
+  if (r == "checkpoint") return SealRole::kCheckpoint;
+  if (r == "mindir") return SealRole::kMindIR;
+  if (r == "weights") return SealRole::kWeightFile;
+  if (r == "other") return SealRole::kOther;
+  RaiseAs("InvalidArgumentError", InvalidArgumentError("role must be \"checkpoint\", \"mindir\", \"weights\" or \"other\""));
+}
+
+const char* SealRoleName(SealRole role) {
+  switch (role) {
+    case SealRole::kCheckpoint: return "checkpoint";
+    case SealRole::kMindIR: return "mindir";
+    case SealRole::kWeightFile: return "weights";
+    case SealRole::kOther: break;
+  }
+  return "other";
+}
+
+std::vector<std::string> MembersFromPython(const py::handle& members) {
+  std::vector<std::string> out;
+  if (py::isinstance<py::str>(members) || !py::isinstance<py::iterable>(members)) {
+    ThrowArgumentTypeError("weight_files must be a sequence of paths, not " + TypeName(members));
+  }
+  for (const py::handle& m : members) out.push_back(PathFromPython(m, "weight_files[i]"));
+  return out;
 }
 
 py::dict InfoToDict(const ContainerInfo& info) {
@@ -180,10 +214,11 @@ PyPlaintext DecryptToMemory(const py::handle& data, const py::handle& key, const
 }
 
 PyPlaintext DecryptFileToMemory(const py::handle& path, const py::handle& key, const py::handle& mode,
-                                const py::handle& threads, const py::object& progress) {
+                                const py::handle& threads, const py::object& progress, const py::handle& seal) {
   const std::string p = PathFromPython(path);
   SecretBytes k = KeyFromPython(key);
   Options options = MakeOptions(threads, py::bool_(false));
+  ApplySeal(&options, seal, false);
   PythonProgress report(progress);
   report.Install(&options);
   StatusOr<PlaintextBuffer> plain = Status(StatusCode::kInternal, "unset");
@@ -234,11 +269,12 @@ uint64_t DecryptedFileSizePy(const py::handle& path, const py::handle& key, cons
 }
 
 size_t DecryptFileIntoPy(const py::handle& path, const py::handle& key, const py::handle& out,
-                         const py::handle& mode, const py::handle& threads) {
+                         const py::handle& mode, const py::handle& threads, const py::handle& seal) {
   const std::string p = PathFromPython(path);
   SecretBytes k = KeyFromPython(key);
   WritableBuffer buffer(out, "out");
-  const Options options = MakeOptions(threads, py::bool_(false));
+  Options options = MakeOptions(threads, py::bool_(false));
+  ApplySeal(&options, seal, false);
   size_t written = 0;
   Status s;
   const std::optional<Mode> named = OptionalModeFromPython(mode);  // with the GIL
@@ -252,10 +288,11 @@ size_t DecryptFileIntoPy(const py::handle& path, const py::handle& key, const py
 }
 
 py::bytes DecryptFileToBytes(const py::handle& path, const py::handle& key, const py::handle& mode,
-                             const py::handle& threads) {
+                             const py::handle& threads, const py::handle& seal) {
   const std::string p = PathFromPython(path);
   SecretBytes k = KeyFromPython(key);
-  const Options options = MakeOptions(threads, py::bool_(false));
+  Options options = MakeOptions(threads, py::bool_(false));
+  ApplySeal(&options, seal, false);
   StatusOr<Mode> m = ResolveFileMode(OptionalModeFromPython(mode), p, options.format);
   if (!m.ok()) ThrowIfError(m.status());
   size_t written = 0;
@@ -345,7 +382,7 @@ void RegisterContainer(py::module_& m) {
   }, py::arg("src"), py::arg("dst"), py::arg("key"), py::arg("iv"), py::arg("threads") = 0, py::arg("in_place") = false);
   // For adapters handing plaintext to a runtime that takes bytes only (see mscrypt.onnxruntime).
   m.def("decrypt_file_to_bytes", &DecryptFileToBytes, py::arg("path"), py::arg("key"), py::arg("mode") = py::none(),
-        py::arg("threads") = 0);
+        py::arg("threads") = 0, py::arg("seal") = py::none());
   // Wipes a bytes object an adapter made and never handed out; refused if anything else holds it.
   m.def("_wipe_private_bytes", [](const py::handle& b) {
     if (!PyBytes_Check(b.ptr())) ThrowArgumentTypeError("expected bytes, not " + TypeName(b));
@@ -357,7 +394,7 @@ void RegisterContainer(py::module_& m) {
   m.def("decrypted_file_size", &DecryptedFileSizePy, py::arg("path"), py::arg("key"), py::arg("mode") = py::none(),
         py::arg("threads") = 0);
   m.def("decrypt_file_into", &DecryptFileIntoPy, py::arg("path"), py::arg("key"), py::arg("out"),
-        py::arg("mode") = py::none(), py::arg("threads") = 0);
+        py::arg("mode") = py::none(), py::arg("threads") = 0, py::arg("seal") = py::none());
   py::class_<PyPlaintext>(m, "Plaintext", py::buffer_protocol(),
                           "Decrypted bytes in memory that wipe themselves (see mscrypt.Plaintext).")
       .def_buffer([](PyPlaintext& p) -> py::buffer_info {
@@ -380,27 +417,31 @@ void RegisterContainer(py::module_& m) {
   m.def("decrypt_to_memory", &DecryptToMemory, py::arg("data"), py::arg("key"), py::arg("mode") = py::none(),
         py::arg("threads") = 0, py::arg("progress") = py::none());
   m.def("decrypt_file_to_memory", &DecryptFileToMemory, py::arg("path"), py::arg("key"), py::arg("mode") = py::none(),
-        py::arg("threads") = 0, py::arg("progress") = py::none());
+        py::arg("threads") = 0, py::arg("progress") = py::none(), py::arg("seal") = py::none());
   m.def("encrypt", &EncryptBytes, py::arg("data"), py::arg("key"), py::arg("mode") = py::none(),
         py::arg("threads") = 0);
   m.def("decrypt", &DecryptBytes, py::arg("data"), py::arg("key"), py::arg("mode") = py::none(),
         py::arg("threads") = 0, py::arg("legacy") = false);
   m.def("encrypt_file", [](const py::handle& src, const py::handle& dst, const py::handle& key,
-                           const py::handle& mode, const py::handle& threads, const py::handle& in_place) {
-          FileToFile(true, src, dst, key, mode, threads, py::bool_(false), in_place);
+                           const py::handle& mode, const py::handle& threads, const py::handle& in_place,
+                           const py::handle& seal) {
+          FileToFile(true, src, dst, key, mode, threads, py::bool_(false), in_place, seal);
         },
         py::arg("src"), py::arg("dst"), py::arg("key"), py::arg("mode") = py::none(), py::arg("threads") = 0,
-        py::arg("in_place") = false);
+        py::arg("in_place") = false, py::arg("seal") = py::none());
   m.def("decrypt_file", [](const py::handle& src, const py::handle& dst, const py::handle& key,
                            const py::handle& mode, const py::handle& threads, const py::handle& legacy,
-                           const py::handle& in_place) { FileToFile(false, src, dst, key, mode, threads, legacy, in_place); },
+                           const py::handle& in_place, const py::handle& seal) {
+          FileToFile(false, src, dst, key, mode, threads, legacy, in_place, seal);
+        },
         py::arg("src"), py::arg("dst"), py::arg("key"), py::arg("mode") = py::none(), py::arg("threads") = 0,
-        py::arg("legacy") = false, py::arg("in_place") = false);
+        py::arg("legacy") = false, py::arg("in_place") = false, py::arg("seal") = py::none());
   m.def("verify_file", [](const py::handle& path, const py::handle& key, const py::handle& mode, const py::handle& threads,
-                          const py::handle& legacy) {
+                          const py::handle& legacy, const py::handle& seal) {
           const std::string p = PathFromPython(path);
           SecretBytes k = KeyFromPython(key);
-          const Options options = MakeOptions(threads, legacy);
+          Options options = MakeOptions(threads, legacy);
+          ApplySeal(&options, seal, false);
           StatusOr<Mode> md = ResolveFileMode(OptionalModeFromPython(mode), p, options.format);
           if (!md.ok()) ThrowIfError(md.status());
           Status s;
@@ -410,7 +451,8 @@ void RegisterContainer(py::module_& m) {
           }
           ThrowIfError(s);
         },
-        py::arg("path"), py::arg("key"), py::arg("mode") = py::none(), py::arg("threads") = 0, py::arg("legacy") = false);
+        py::arg("path"), py::arg("key"), py::arg("mode") = py::none(), py::arg("threads") = 0, py::arg("legacy") = false,
+        py::arg("seal") = py::none());
   m.def("is_cipher_file", [](const py::handle& path) {
           StatusOr<bool> r = IsEncryptedFile(PathFromPython(path));
           if (!r.ok()) ThrowIfError(r.status());
@@ -438,6 +480,52 @@ void RegisterContainer(py::module_& m) {
         py::arg("data"), py::arg("legacy") = false);
   m.def("is_mode_available", [](const py::handle& mode) { return IsModeAvailable(ModeFromPython(mode)); },
         py::arg("mode"));
+  m.def("seal_file", [](const py::handle& path, const py::handle& key, const py::handle& mode, const py::handle& role,
+                        const py::handle& members, const py::handle& threads) {
+          const std::string p = PathFromPython(path);
+          SecretBytes k = KeyFromPython(key);
+          Options options = MakeOptions(threads, py::bool_(false));
+          options.seal_role = SealRoleFromPython(role);
+          options.seal_members = MembersFromPython(members);
+          const std::optional<Mode> named = OptionalModeFromPython(mode);
+          Status s;
+          {
+            py::gil_scoped_release release;
+            StatusOr<Mode> m = ResolveFileMode(named, p, Format::kCurrent);
+            s = m.ok() ? SealFile(p, k, *m, options) : m.status();
+          }
+          ThrowIfError(s);
+        },
+        py::arg("path"), py::arg("key"), py::arg("mode") = py::none(), py::arg("role") = "other",
+        py::arg("weight_files") = py::tuple(), py::arg("threads") = 0);
+  m.def("check_seal", [](const py::handle& path, const py::handle& key, const py::handle& mode, const py::handle& role,
+                         const py::handle& required) {
+          const std::string p = PathFromPython(path);
+          SecretBytes k = KeyFromPython(key);
+          Options options;
+          options.seal_check = BoolFromPython(required, "required") ? SealCheck::kRequire : SealCheck::kAuto;
+          const SealRole expected = SealRoleFromPython(role);
+          const std::optional<Mode> named = OptionalModeFromPython(mode);
+          StatusOr<SealReport> r = Status(StatusCode::kInternal, "unset");
+          {
+            py::gil_scoped_release release;
+            StatusOr<Mode> m = ResolveFileMode(named, p, Format::kCurrent);
+            r = m.ok() ? CheckSeal(p, k, *m, expected, options) : StatusOr<SealReport>(m.status());
+          }
+          if (!r.ok()) ThrowIfError(r.status());
+          py::dict d;
+          d["sealed"] = r->sealed;
+          d["role"] = SealRoleName(r->role);
+          d["files"] = r->files;
+          d["blocks"] = r->blocks;
+          d["plaintext_size"] = r->plaintext_size;
+          py::list members;
+          for (const std::string& m : r->members) members.append(py::str(m));
+          d["weight_files"] = members;
+          return d;
+        },
+        py::arg("path"), py::arg("key"), py::arg("mode") = py::none(), py::arg("role") = "other",
+        py::arg("required") = true);
 }
 
 }  // namespace mscrypt::python

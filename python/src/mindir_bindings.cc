@@ -107,7 +107,8 @@ py::list ParameterTuples(const Graph& graph) {
   return out;
 }
 
-Graph LoadFile(const py::handle& path, const py::handle& key, const py::handle& mode, const py::handle& threads) {
+Graph LoadFile(const py::handle& path, const py::handle& key, const py::handle& mode, const py::handle& threads,
+               const py::handle& seal) {
   const std::string p = PathFromPython(path, "file_name");
   std::optional<SecretBytes> secret;
   MindIRLoadOptions options;
@@ -117,6 +118,7 @@ Graph LoadFile(const py::handle& path, const py::handle& key, const py::handle& 
     options.mode = ModeFromPython(mode, "dec_mode");
   }
   options.container = MakeOptions(threads, py::bool_(false));
+  ApplySeal(&options.container, seal, false);
   StatusOr<Graph> g = Status(StatusCode::kInternal, "unset");
   {
     py::gil_scoped_release release;
@@ -150,12 +152,14 @@ Graph ParsePlaintext(const py::handle& data, const py::object& weights_dir, cons
 }
 
 py::tuple Export(const py::handle& graph_arg, const py::handle& file_name, const py::handle& key, const py::handle& mode,
-                 const py::object& encrypt_func, const py::handle& threads, const py::handle& layout) {
+                 const py::object& encrypt_func, const py::handle& threads, const py::handle& layout,
+                 const py::handle& seal) {
   if (!py::isinstance<Graph>(graph_arg)) ThrowArgumentTypeError("graph must be a MindIRGraph, not " + TypeName(graph_arg));
   const Graph& graph = graph_arg.cast<const Graph&>();
   const std::string path = PathFromPython(file_name, "file_name");
   MindIRExportOptions options;
   options.threads = MakeOptions(threads, py::bool_(false)).threads;
+  options.seal = !seal.is_none() && BoolFromPython(seal, "seal");
   const int64_t layout_value = IntFromPython(layout, "layout");
   if (layout_value < 0 || layout_value > 2) {
     RaiseAs("InvalidArgumentError", InvalidArgumentError("layout must be 0 (auto), 1 (embedded) or 2 (external)"));
@@ -211,12 +215,12 @@ void RegisterMindir(py::module_& m) {
            },
            py::arg("inline_external") = false);
   m.def("mindir_load", &LoadFile, py::arg("file_name"), py::arg("dec_key"), py::arg("dec_mode") = "AES-GCM",
-        py::arg("threads") = 0);
+        py::arg("threads") = 0, py::arg("seal") = py::none());
   m.def("mindir_parse", &ParsePlaintext, py::arg("model"), py::arg("weights_dir") = py::none(),
         py::arg("read_weight_file") = py::none(), py::arg("threads") = 0);
   m.def("mindir_export", &Export, py::arg("graph"), py::arg("file_name"), py::arg("enc_key"),
         py::arg("enc_mode") = "AES-GCM", py::arg("encrypt_func") = py::none(), py::arg("threads") = 0,
-        py::arg("layout") = 0);
+        py::arg("layout") = 0, py::arg("seal") = py::none());
   m.def("mindir_max_model_size", [] { return kMindIRMaxModelSize; });
 }
 

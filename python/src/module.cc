@@ -155,6 +155,16 @@ Options MakeOptions(const py::handle& threads, const py::handle& legacy) {
   return o;
 }
 
+void ApplySeal(Options* options, const py::handle& seal, bool writer) {
+  if (seal.is_none()) return;
+  const bool on = BoolFromPython(seal, "seal");
+  if (writer) {
+    options->write_seal = on;
+  } else {
+    options->seal_check = on ? SealCheck::kRequire : SealCheck::kSkip;
+  }
+}
+
 #ifndef MSCRYPT_WITH_CHECKPOINT
 void RegisterCheckpoint(py::module_&) {}
 #endif
