@@ -256,8 +256,31 @@ def mscrypt_written(ms_written, workdir):
         lambda: export(plain, os.path.join(d, "net-callable.mindir"), D.CALLABLE_KEY,
                        lambda data, key: D.xor_stream(data, key)))
     out.update(_envelope_writes(d, plain))
+    out.update(_sealed_writes(d, plain, ms_written))
     _REPORT["phases"]["mscrypt-write"] = {"secs": round(time.time() - t0, 1), "rc": 0, "tasks": len(out)}
     return out
+
+
+def _sealed_writes(d, plain, ms_written):
+    """Sealed files (docs/format.md §11): a checkpoint and a MindIR written with seal=True, for
+    MindSpore to read unchanged (phase B); MindSpore's own AES-CBC checkpoint is sealed by
+    mscrypt.seal_file (tests check it in this process)."""
+    import mscrypt
+
+    key, mode = D.key_for("AES-GCM", 32), "AES-GCM"
+
+    def ckpt():
+        path = os.path.join(d, "sealed.ckpt")
+        mscrypt.save_checkpoint(mscrypt_ckpt_data(False), path, enc_key=key, enc_mode=mode,
+                                append_dict=dict(D.APPEND), seal=True)
+        return {"path": path, "key_hex": key.hex()}
+
+    def mindir():
+        path = os.path.join(d, "sealed.mindir")
+        mscrypt.export_mindir(plain, path, enc_key=key, enc_mode=mode, seal=True)
+        return {"path": mscrypt_export_target(path), "key_hex": key.hex()}
+
+    return {"sealed:ckpt": _attempt(ckpt), "sealed:mindir": _attempt(mindir)}
 
 
 ENVELOPE_PASS = "interop passphrase"
@@ -335,7 +358,7 @@ def ms_read(mindspore, ms_written, mscrypt_written):
             continue
         path = r["result"]["path"]
         kind, cid = tid.split(":", 1)
-        if kind == "envelope":
+        if kind in ("envelope", "sealed"):
             tasks.append({"id": tid, "op": "load_mindir_run" if cid == "mindir" else "load_ckpt", "path": path,
                           "mode": "AES-GCM", "key": r["result"]["key_hex"]})
         elif kind in ("ckpt", "bigckpt"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -147,3 +149,35 @@ def test_envelope_key_ckpt_ms_load(mscrypt_written, ms_read, tid):
     assert mscrypt.inspect(mscrypt_written[tid]["result"]["path"])["mode"] == "AES-GCM"
     res = _ms_loaded(mscrypt_written, ms_read, tid)
     assert_same_ckpt(res["names"], res["entries"], D.expected_ckpt(big=False))
+
+
+# ------------------------------------------------------------------------------------------------
+# (6) seals (docs/format.md §11): a sealed checkpoint is still MindSpore's own file, and
+#     MindSpore's own checkpoint can be sealed by mscrypt and then read with the seal required
+# ------------------------------------------------------------------------------------------------
+
+def test_sealed_ckpt_ms_load(mscrypt_written, ms_read):
+    import mscrypt
+
+    w = mscrypt_written["sealed:ckpt"]
+    assert w["ok"], w
+    assert os.path.exists(w["result"]["path"] + ".msseal")
+    assert mscrypt.check_seal(w["result"]["path"], bytes.fromhex(w["result"]["key_hex"]))["role"] == "checkpoint"
+    res = _ms_loaded(mscrypt_written, ms_read, "sealed:ckpt")
+    assert_same_ckpt(res["names"], res["entries"], D.expected_ckpt(big=False))
+
+
+def test_ms_ckpt_sealed_by_mscrypt(ms_written, tmp_path):
+    import shutil
+
+    import mscrypt
+
+    src = ms_written["ckpt:AES-CBC-16"]["result"]["path"]
+    path = str(tmp_path / "ms.ckpt")
+    shutil.copyfile(src, path)
+    key = D.key_for("AES-CBC", 16)
+    mscrypt.seal_file(path, key)
+    with open(src, "rb") as a, open(path, "rb") as b:
+        assert a.read() == b.read()
+    got = mscrypt.load_checkpoint(path, dec_key=key, dec_mode="AES-CBC", seal=True)
+    assert set(got) >= {name for name, _, _ in D.ckpt_tensors()}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 import msinterop_data as D
@@ -207,3 +209,12 @@ def test_both_refuse(ms_written, mscrypt_written, ms_read, report, what, writer,
 
 def test_envelope_key_mindir_ms_load_run(mscrypt_written, ms_written, ms_read):
     assert_ms_ran_it(mscrypt_written, ms_written, ms_read, "envelope:mindir")
+
+
+# ------------------------------------------------------------------------------------------------
+# (10) a MindIR exported with seal=True: MindSpore loads and runs it as before
+# ------------------------------------------------------------------------------------------------
+
+def test_sealed_mindir_ms_load_run(mscrypt_written, ms_written, ms_read):
+    assert os.path.exists(mscrypt_written["sealed:mindir"]["result"]["path"] + ".msseal")
+    assert_ms_ran_it(mscrypt_written, ms_written, ms_read, "sealed:mindir")
