@@ -19,6 +19,7 @@
 #include "internal/crypto/primitives.h"
 #include "internal/format/layout.h"
 #include "internal/io/file.h"
+#include "internal/parallel/parallel_for.h"
 
 namespace mscrypt {
 namespace {
@@ -97,12 +98,12 @@ Status DeriveSealKey(const SecretBytes& key, uint8_t out[32]) {
 }
 
 // ScanBlocks: each block's length, IV and digest (the GCM tag, or the SHA-256 of the CBC
-// ciphertext), reading headers only for GCM.
-StatusOr<std::vector<SealedBlock>> ScanBlocks(const InputFile& file, Mode mode) {
+// ciphertext). GCM reads headers only; CBC blocks are hashed in parallel, one block per job.
+StatusOr<std::vector<SealedBlock>> ScanBlocks(const InputFile& file, Mode mode, int threads) {
   std::vector<SealedBlock> out;
+  std::vector<std::pair<uint64_t, size_t>> bodies;  // CBC: ciphertext offset and length per block
   const bool gcm = SpecOf(mode)->authenticated;
   uint8_t header[internal::kMaxHeaderSize];
-  std::unique_ptr<uint8_t[]> chunk;
   for (uint64_t offset = 0, index = 0; offset < file.size(); ++index) {
     const size_t available = static_cast<size_t>(std::min<uint64_t>(sizeof(header), file.size() - offset));
     MSCRYPT_RETURN_IF_ERROR(file.ReadAt(offset, MutableByteView(header, available)));
@@ -112,31 +113,35 @@ StatusOr<std::vector<SealedBlock>> ScanBlocks(const InputFile& file, Mode mode) 
     SealedBlock b{};
     PutBe(b.entry.data(), frame.total_size(), 4);
     std::memcpy(b.entry.data() + 4, header + frame.iv_offset, internal::kIvSize);
-    if (gcm) {
-      std::memcpy(b.entry.data() + 20, header + *frame.tag_offset, internal::kTagSize);
-    } else {
-      if (!chunk) chunk.reset(new uint8_t[kHashChunk]);
-      internal::Sha256 sha;
-      for (size_t done = 0; done < frame.cipher_len;) {
-        const size_t n = std::min(kHashChunk, frame.cipher_len - done);
-        MSCRYPT_RETURN_IF_ERROR(file.ReadAt(offset + frame.header_size + done, MutableByteView(chunk.get(), n)));
-        MSCRYPT_RETURN_IF_ERROR(sha.Update(ByteView(chunk.get(), n)));
-        done += n;
-      }
-      MSCRYPT_RETURN_IF_ERROR(sha.Finish(b.entry.data() + 20));
-    }
+    if (gcm) std::memcpy(b.entry.data() + 20, header + *frame.tag_offset, internal::kTagSize);
     out.push_back(b);
+    bodies.emplace_back(offset + frame.header_size, frame.cipher_len);
     offset += frame.total_size();
   }
+  if (gcm || out.empty()) return out;
+  const int workers = std::min<int>(internal::ResolveThreads(threads), static_cast<int>(out.size()));
+  std::vector<std::unique_ptr<uint8_t[]>> chunks(static_cast<size_t>(workers));
+  MSCRYPT_RETURN_IF_ERROR(internal::ParallelFor(out.size(), workers, [&](size_t i, int worker) -> Status {
+    std::unique_ptr<uint8_t[]>& chunk = chunks[static_cast<size_t>(worker)];
+    if (!chunk) chunk.reset(new uint8_t[kHashChunk]);
+    internal::Sha256 sha;
+    for (size_t done = 0; done < bodies[i].second;) {
+      const size_t n = std::min(kHashChunk, bodies[i].second - done);
+      MSCRYPT_RETURN_IF_ERROR(file.ReadAt(bodies[i].first + done, MutableByteView(chunk.get(), n)));
+      MSCRYPT_RETURN_IF_ERROR(sha.Update(ByteView(chunk.get(), n)));
+      done += n;
+    }
+    return sha.Finish(out[i].entry.data() + 20);
+  }));
   return out;
 }
 
 StatusOr<Member> DescribeFile(const InputFile& file, const std::string& name, SealRole role, const SecretBytes& key,
-                              Mode mode) {
+                              Mode mode, int threads) {
   Member m;
   m.name = name;
   m.role = role;
-  MSCRYPT_ASSIGN_OR_RETURN(m.blocks, ScanBlocks(file, mode));
+  MSCRYPT_ASSIGN_OR_RETURN(m.blocks, ScanBlocks(file, mode, threads));
   // Writers never repeat an IV: a repeated block means the file was assembled from copies.
   std::map<std::array<uint8_t, kEntrySize>, size_t> seen;
   for (size_t i = 0; i < m.blocks.size(); ++i) {
@@ -293,7 +298,7 @@ std::string MemberPath(const std::string& path, const std::string& name) {
 
 // CheckAgainst: `path` and the files of the seal in `seal_path`.
 StatusOr<SealReport> CheckAgainst(const std::string& seal_path, const InputFile* self, const std::string& path,
-                                  const SecretBytes& key, Mode mode, SealRole role) {
+                                  const SecretBytes& key, Mode mode, SealRole role, int threads) {
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> seal_file, InputFile::Open(seal_path));
   if (seal_file->size() > kMaxSealSize) return SealError(Quoted(seal_path) + " is too large to be a seal");
   MSCRYPT_ASSIGN_OR_RETURN(Buffer bytes, Buffer::Allocate(static_cast<size_t>(seal_file->size())));
@@ -322,7 +327,7 @@ StatusOr<SealReport> CheckAgainst(const std::string& seal_path, const InputFile*
     }
     const InputFile& input = opened ? *opened : *self;
     // Scanned first: a file of another mode fails here with the container's own wrong-mode error.
-    MSCRYPT_ASSIGN_OR_RETURN(std::vector<SealedBlock> blocks, ScanBlocks(input, mode));
+    MSCRYPT_ASSIGN_OR_RETURN(std::vector<SealedBlock> blocks, ScanBlocks(input, mode, threads));
     if (seal.mode != mode) {
       return SealError(std::string("the seal is for ") + ModeName(seal.mode) + " but the file is " + ModeName(mode));
     }
@@ -364,15 +369,15 @@ Status CheckMemberNames(const std::vector<std::string>& members) {
 
 // BuildSeal describes `path` (read through `self`) and its members.
 StatusOr<Buffer> BuildSeal(const InputFile& self, const std::string& path, const SecretBytes& key, Mode mode,
-                           SealRole role, const std::vector<std::string>& members) {
+                           SealRole role, const std::vector<std::string>& members, int threads) {
   MSCRYPT_RETURN_IF_ERROR(CheckMemberNames(members));
   Seal seal;
   seal.mode = mode;
-  MSCRYPT_ASSIGN_OR_RETURN(Member m, DescribeFile(self, internal::BaseName(path), role, key, mode));
+  MSCRYPT_ASSIGN_OR_RETURN(Member m, DescribeFile(self, internal::BaseName(path), role, key, mode, threads));
   seal.members.push_back(std::move(m));
   for (const std::string& name : members) {
     MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(MemberPath(path, name)));
-    MSCRYPT_ASSIGN_OR_RETURN(Member member, DescribeFile(*file, name, SealRole::kWeightFile, key, mode));
+    MSCRYPT_ASSIGN_OR_RETURN(Member member, DescribeFile(*file, name, SealRole::kWeightFile, key, mode, threads));
     seal.members.push_back(std::move(member));
   }
   return Encode(seal, key);
@@ -413,7 +418,8 @@ Status SealFile(const std::string& path, const SecretBytes& key, Mode mode, cons
     MSCRYPT_RETURN_IF_ERROR(VerifyFile(MemberPath(path, name), key, mode, read));
   }
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> self, InputFile::Open(path));
-  MSCRYPT_ASSIGN_OR_RETURN(Buffer seal, BuildSeal(*self, path, key, mode, options.seal_role, options.seal_members));
+  MSCRYPT_ASSIGN_OR_RETURN(Buffer seal,
+                           BuildSeal(*self, path, key, mode, options.seal_role, options.seal_members, options.threads));
   MSCRYPT_RETURN_IF_ERROR(WritePlain(SealPathFor(path), seal.view()));
   ::unlink(PendingPathFor(path).c_str());  // a stale pending seal of an interrupted writer
   return Status::Ok();
@@ -432,12 +438,12 @@ StatusOr<SealReport> CheckSealOf(const InputFile* self, const std::string& path,
     }
     return SealReport{};
   }
-  StatusOr<SealReport> main = have_seal ? CheckAgainst(seal_path, self, path, key, mode, role)
+  StatusOr<SealReport> main = have_seal ? CheckAgainst(seal_path, self, path, key, mode, role, options.threads)
                                         : StatusOr<SealReport>(SealError(Quoted(seal_path) + " does not exist"));
   if (main.ok() || !have_pending) return main;
   // A writer stopped between linking the file and renaming its pending seal (docs/format.md §11.4): the pending
   // seal describes the new file.
-  StatusOr<SealReport> next = CheckAgainst(pending, self, path, key, mode, role);
+  StatusOr<SealReport> next = CheckAgainst(pending, self, path, key, mode, role, options.threads);
   if (next.ok()) return next;
   return main;
 }
@@ -448,9 +454,10 @@ void AttachSeal(internal::OutputOptions* out, const std::string& dst, const Secr
   auto shared_key = std::make_shared<SecretBytes>(key.Clone());
   const SealRole role = options.seal_role;
   const std::vector<std::string> members = options.seal_members;
+  const int threads = options.threads;
   // 1. Before the file is linked: its seal goes to "<dst>.msseal.next".
   out->before_link = [=](const InputFile& written) -> Status {
-    MSCRYPT_ASSIGN_OR_RETURN(Buffer seal, BuildSeal(written, dst, *shared_key, mode, role, members));
+    MSCRYPT_ASSIGN_OR_RETURN(Buffer seal, BuildSeal(written, dst, *shared_key, mode, role, members, threads));
     return WritePlain(PendingPathFor(dst), seal.view());
   };
   // 2. After: the pending seal replaces the old one. Readers accept either seal that matches.
