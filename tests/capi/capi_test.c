@@ -1596,6 +1596,52 @@ static void test_key_sources_and_envelopes(void) {
   CHECK(back != NULL && len > sizeof(data));
   free(back);
   CHECK(count_temp_files() == 0);
+
+  /* Seals: options v4, mscrypt_seal_file / mscrypt_seal_check, and their argument errors. */
+  {
+    mscrypt_options o;
+    mscrypt_seal_report report;
+    char seal_path[600];
+    const char *bad_member = "../outside";
+    mscrypt_options_init(&o);
+    CHECK(o.seal == MSCRYPT_SEAL_AUTO && o.seal_role == MSCRYPT_SEAL_ROLE_OTHER);
+    CHECK_OK(mscrypt_seal_check(other, MSCRYPT_MODE_AES_CBC, data_path, NULL, &report));
+    CHECK(report.sealed == 0);
+    CHECK_OK(mscrypt_seal_file(other, MSCRYPT_MODE_AES_CBC, data_path, MSCRYPT_SEAL_ROLE_CHECKPOINT, NULL, 0, NULL));
+    snprintf(seal_path, sizeof(seal_path), "%s.msseal", data_path);
+    CHECK(file_exists(seal_path));
+    CHECK_OK(mscrypt_seal_check(other, MSCRYPT_MODE_AES_CBC, data_path, NULL, &report));
+    CHECK(report.sealed == 1 && report.role == MSCRYPT_SEAL_ROLE_CHECKPOINT && report.files == 1 &&
+          report.blocks == 1 && report.plaintext_size == sizeof(data));
+    CHECK(mscrypt_seal_check(key, MSCRYPT_MODE_AES_CBC, data_path, NULL, &report) == MSCRYPT_ERR_SEAL);
+    CHECK(mscrypt_seal_file(other, MSCRYPT_MODE_AES_CBC, data_path, 9, NULL, 0, NULL) == MSCRYPT_ERR_INVALID_ARGUMENT);
+    CHECK(mscrypt_seal_file(other, MSCRYPT_MODE_AES_CBC, data_path, 0, NULL, 2, NULL) == MSCRYPT_ERR_INVALID_ARGUMENT);
+    CHECK(mscrypt_seal_file(other, MSCRYPT_MODE_AES_CBC, data_path, 0, &bad_member, 1, NULL) ==
+          MSCRYPT_ERR_INVALID_ARGUMENT);
+    o.seal = 7;
+    CHECK(mscrypt_verify_file(other, MSCRYPT_MODE_AES_CBC, data_path, &o) == MSCRYPT_ERR_INVALID_ARGUMENT);
+    o.seal = MSCRYPT_SEAL_OFF;
+    o.seal_role = 9;
+    CHECK(mscrypt_verify_file(other, MSCRYPT_MODE_AES_CBC, data_path, &o) == MSCRYPT_ERR_INVALID_ARGUMENT);
+    /* A sealed file appended to: MSCRYPT_ERR_SEAL by default, accepted with MSCRYPT_SEAL_OFF. */
+    back = read_file(data_path, &len);
+    CHECK(back != NULL);
+    if (back != NULL) {
+      uint8_t *twice = (uint8_t *)malloc(2 * len);
+      memcpy(twice, back, len);
+      memcpy(twice + len, back, len);
+      CHECK(write_file(data_path, twice, 2 * len));
+      free(twice);
+      free(back);
+    }
+    CHECK(mscrypt_verify_file(other, MSCRYPT_MODE_AES_CBC, data_path, NULL) == MSCRYPT_ERR_SEAL);
+    o.seal_role = MSCRYPT_SEAL_ROLE_OTHER;
+    CHECK_OK(mscrypt_verify_file(other, MSCRYPT_MODE_AES_CBC, data_path, &o));
+    o.seal = MSCRYPT_SEAL_ON;
+    CHECK(mscrypt_verify_file(other, MSCRYPT_MODE_AES_CBC, data_path, &o) == MSCRYPT_ERR_SEAL);
+    remove(seal_path);
+    CHECK(mscrypt_verify_file(other, MSCRYPT_MODE_AES_CBC, data_path, &o) == MSCRYPT_ERR_SEAL);
+  }
   remove(data_path);
   remove(env_path);
   mscrypt_key_free(key);

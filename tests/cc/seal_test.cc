@@ -10,6 +10,7 @@
 #include "mscrypt/container.h"
 #include "mscrypt/seal.h"
 #include "test_util.h"
+#include "vector_file.h"
 
 namespace mscrypt::testing {
 namespace {
@@ -194,6 +195,30 @@ TEST_P(Seal, ReencryptingASealedFileSealsItUnderTheNewKey) {
 
 INSTANTIATE_TEST_SUITE_P(Modes, Seal, ::testing::ValuesIn(AllModes()),
                          [](const ::testing::TestParamInfo<Mode>& i) { return ModeTestName(i.param); });
+
+// The vectors were sealed by pyca/cryptography from the spec (tests/vectors/gen/gen_seal_vectors.py):
+// mscrypt must write the same bytes, and accept them.
+TEST(SealVectors, MatchThePycaVectors) {
+  const size_t n = ForEachVector(VectorFilePath("seal_vectors.txt"), [](VectorRecord& r) {
+    const Mode mode = Value(ParseMode(r.Get("MODE")));
+    const SecretBytes key = MakeKey(r.GetBytes("KEY"));
+    const std::vector<uint8_t> ct = r.GetBytes("CT"), pt = r.GetBytes("PT"), seal = r.GetBytes("SEAL");
+    const std::string file = r.Get("FILE");
+    const SealRole role = static_cast<SealRole>(r.GetInt("ROLE"));
+    r.Get("NAME");
+    if (!IsModeAvailable(mode)) return;
+    TempDir dir;
+    WriteFileOrDie(dir / file, ct);
+    Options o;
+    o.seal_role = role;
+    ASSERT_OK(SealFile(dir / file, key, mode, o));
+    EXPECT_EQ(ToHex(ReadFileOrDie(dir / (file + ".msseal"))), ToHex(seal));
+    const SealReport report = Value(CheckSeal(dir / file, key, mode, role));
+    EXPECT_EQ(report.plaintext_size, pt.size());
+    EXPECT_EQ(report.blocks, 1u);
+  });
+  EXPECT_EQ(n, 4u);
+}
 
 // Over 64 MiB: a two-block file written by mscrypt, cut at the block boundary.
 TEST(SealLarge, TruncationAtThe64MiBBoundaryOfAGcmFile) {

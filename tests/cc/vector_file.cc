@@ -13,7 +13,8 @@ namespace {
 const std::set<std::string>& KnownAttributes() {
   static const std::set<std::string> kKnown = {"NAME", "MODE", "FORMAT", "KEY", "IV", "PT", "CT",
                                                "RESULT", "BLOCK_INDEX", "BYTE_OFFSET",
-                                               "PASSPHRASE", "LOG_N", "R", "P", "SALT", "NONCE", "ENVELOPE"};
+                                               "PASSPHRASE", "LOG_N", "R", "P", "SALT", "NONCE", "ENVELOPE",
+                                               "FILE", "ROLE", "SEAL"};
   return kKnown;
 }
 
