@@ -2,7 +2,7 @@
 
 Each record seals one of the docs/format.md §2.6 containers (taken from
 files/mindspore_spec_vectors.txt) as a file named FILE with role ROLE, following the byte layout of
-§11.1: HKDF-SHA256(key, info "mscrypt seal v1") keys an HMAC-SHA256 over the header and block
+docs/format.md §11.1: HKDF-SHA256(key, info "mscrypt seal v1") keys an HMAC-SHA256 over the header and block
 list; GCM blocks contribute their tag, CBC blocks the SHA-256 of their ciphertext.
 tests/cc/seal_test.cc requires mscrypt's SealFile to write exactly SEAL. `--check` compares with
 the committed file instead of writing.
