@@ -475,6 +475,22 @@ class CliTest(unittest.TestCase):
 
     # ---- rekey ----
 
+    def encrypt_blocks(self, out, mode, n, key=KEY16):
+        """Encrypt n random parts into one n-block container at `out`; returns the plaintext. CBC
+        files get several blocks so that a wrong key passes every padding check only once in
+        256**n runs (rekey refuses a CBC file that opens under both keys)."""
+        parts, data = [], b""
+        for i in range(n):
+            chunk = os.urandom(700 + i)
+            with open(self.path("p"), "wb") as f:
+                f.write(chunk)
+            self.ok("encrypt", self.path("p"), self.path("p.enc"), "--key-hex", key, "--mode", mode)
+            parts.append(self.read(self.path("p.enc")))
+            data += chunk
+        with open(out, "wb") as f:
+            f.write(b"".join(parts))
+        return data
+
     def make_rekey_tree(self):
         """A tree of files under KEY16 in every mode, a two-block file, a MindIR-like model with a
         weight directory, a plain file, a symlink and one damaged file. Returns {path: plaintext}."""
@@ -484,12 +500,8 @@ class CliTest(unittest.TestCase):
         modes = ["AES-GCM", "AES-CBC"] + (["SM4-CBC"] if self.sm4_available() else [])
         plain = {}
         for i, mode in enumerate(modes):
-            data = os.urandom(1000 + i)
             name = os.path.join(tree, "sub", f"{mode}.ckpt")
-            plain[name] = data
-            with open(self.path("p"), "wb") as f:
-                f.write(data)
-            self.ok("encrypt", self.path("p"), name, "--key-hex", KEY16, "--mode", mode)
+            plain[name] = self.encrypt_blocks(name, mode, 3 if mode != "AES-GCM" else 1)
         big = self.path("big.bin")
         with open(big, "wb") as f:
             f.write(os.urandom(1 << 20))
@@ -719,7 +731,7 @@ class CliTest(unittest.TestCase):
         a = os.path.join(tree, "a.ckpt")
         self.ok("encrypt", self.plain, a, "--key-hex", KEY16, "--seal")
         b = os.path.join(tree, "b.bin")
-        self.ok("encrypt", self.plain, b, "--key-hex", KEY16, "--mode", "AES-CBC")
+        self.encrypt_blocks(b, "AES-CBC", 3)
         self.ok("rekey", tree, "--key-hex", KEY16, "--new-key-hex", KEY_OTHER)
         self.assertIn("sealed (1 file)", self.ok("verify", a, "--key-hex", KEY_OTHER, "--seal").stdout)
         self.assertIn("not sealed", self.ok("verify", b, "--key-hex", KEY_OTHER).stdout)
