@@ -32,11 +32,18 @@ foreach(f include/mscrypt/mscrypt.h ${LIBDIR}/libmscrypt.so ${LIBDIR}/cmake/mscr
     message(FATAL_ERROR "not installed: ${f}")
   endif()
 endforeach()
-file(GLOB cxx_headers ${PREFIX}/include/mscrypt/*.h)
-list(LENGTH cxx_headers n_headers)
-if(NOT n_headers EQUAL 1)
-  message(FATAL_ERROR "only mscrypt.h should be installed, found: ${cxx_headers}")
-endif()
+foreach(h container.h keys.h seal.h serialization.h checkpoint.h mindir.h status.h)
+  if(NOT EXISTS ${PREFIX}/include/mscrypt/${h})
+    message(FATAL_ERROR "public C++ header not installed: ${h}")
+  endif()
+endforeach()
+file(GLOB_RECURSE installed_headers ${PREFIX}/include/*.h)
+foreach(h ${installed_headers})
+  file(READ ${h} text)
+  if(text MATCHES "#include [<\"](google/protobuf|openssl/|internal/)")
+    message(FATAL_ERROR "installed header exposes a dependency: ${h}")
+  endif()
+endforeach()
 
 set(san_flags "")
 set(san_args)
@@ -45,16 +52,26 @@ if(SANITIZE)
   set(san_args -DCMAKE_C_FLAGS=${san_flags} -DCMAKE_CXX_FLAGS=${san_flags} -DCMAKE_EXE_LINKER_FLAGS=${san_flags})
 endif()
 
-# 1. find_package(mscrypt)
+# 1. find_package(mscrypt): a C and C++ project with the shared library and the C++ API, where
+#    OpenSSL, zlib and protobuf cannot be found (the shared target must not need them); then a
+#    C-only project with the static library (which must bring the C++ runtime itself).
 run(${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/consumer-build -G ${GENERATOR}
-    -DCMAKE_PREFIX_PATH=${PREFIX} -DCMAKE_C_COMPILER=${C_COMPILER} -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
-    -DCMAKE_BUILD_TYPE=Release ${san_args})
+    -Dmscrypt_DIR=${PREFIX}/${LIBDIR}/cmake/mscrypt -DCMAKE_C_COMPILER=${C_COMPILER}
+    -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_BUILD_TYPE=Release
+    -DCMAKE_DISABLE_FIND_PACKAGE_OpenSSL=ON -DCMAKE_DISABLE_FIND_PACKAGE_ZLIB=ON
+    -DCMAKE_DISABLE_FIND_PACKAGE_Protobuf=ON ${san_args})
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/consumer-build)
 run(${WORK_DIR}/consumer-build/consumer)
-message(STATUS "find_package, shared: ${RUN_OUTPUT}")
+message(STATUS "find_package, shared, C: ${RUN_OUTPUT}")
+run(${WORK_DIR}/consumer-build/consumer_cxx)
+message(STATUS "find_package, shared, C++: ${RUN_OUTPUT}")
 if(HAS_STATIC)
-  run(${WORK_DIR}/consumer-build/consumer_static)
-  message(STATUS "find_package, static: ${RUN_OUTPUT}")
+  run(${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/consumer-static -G ${GENERATOR}
+      -DCMAKE_PREFIX_PATH=${PREFIX} -DCMAKE_C_COMPILER=${C_COMPILER} -DLANGUAGES=C -DWITH_STATIC=ON
+      -DCMAKE_BUILD_TYPE=Release ${san_args})
+  run(${CMAKE_COMMAND} --build ${WORK_DIR}/consumer-static)
+  run(${WORK_DIR}/consumer-static/consumer_static)
+  message(STATUS "find_package, static, C-only project: ${RUN_OUTPUT}")
 endif()
 
 # 2. pkg-config (the .pc file is relocatable, so the temporary prefix works as is)
@@ -63,9 +80,8 @@ if(PKG_CONFIG)
   run(${CMAKE_COMMAND} -E env PKG_CONFIG_PATH=${PREFIX}/${LIBDIR}/pkgconfig ${PKG_CONFIG} --cflags --libs mscrypt)
   string(STRIP "${RUN_OUTPUT}" flags)
   separate_arguments(flags UNIX_COMMAND "${flags}")
-  run(${CMAKE_COMMAND} -E env PKG_CONFIG_PATH=${PREFIX}/${LIBDIR}/pkgconfig ${PKG_CONFIG} --variable=libdir mscrypt)
-  string(STRIP "${RUN_OUTPUT}" pc_libdir)
-  run(${C_COMPILER} -std=c99 ${san_flags} ${CONSUMER_DIR}/main.c ${flags} -Wl,-rpath,${pc_libdir} -o ${WORK_DIR}/consumer-pc)
+  # No -rpath of our own: the .pc file's Libs carry it, so the program starts as built.
+  run(${C_COMPILER} -std=c99 ${san_flags} ${CONSUMER_DIR}/main.c ${flags} -o ${WORK_DIR}/consumer-pc)
   run(${WORK_DIR}/consumer-pc)
   message(STATUS "pkg-config: ${RUN_OUTPUT}")
 else()

@@ -167,6 +167,7 @@ class [[nodiscard]] StatusOr {
   const T& value() const& { CheckHasValue(); return ref(); }
   T&& value() && { CheckHasValue(); return std::move(ref()); }
   T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
