@@ -6,6 +6,9 @@
 #   sanitize the same ctest suite built with AddressSanitizer + UndefinedBehaviorSanitizer
 #   python   `pip install .[test,runtimes]` into a virtual environment, then pytest tests/python
 #            (OpenVINO and ONNX Runtime included: the adapters load encrypted models from memory)
+#   wheel    scripts/build-wheel.sh (pip wheel + auditwheel repair), then scripts/test-wheel.sh:
+#            the wheel installed in a fresh venv works with the system's libprotobuf and
+#            libcrypto masked in a private mount namespace
 #   interop  real MindSpore 2.7.1 (its own venv, always in subprocesses) against mscrypt, both
 #            directions, every mode and key length (tests/interop, docs/compatibility.md)
 # Set MSCRYPT_SUITES="cpp python" to run a subset.
@@ -13,7 +16,7 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 JOBS=${JOBS:-$(nproc)}
-SUITES=${MSCRYPT_SUITES:-"cpp sanitize python interop"}
+SUITES=${MSCRYPT_SUITES:-"cpp sanitize python wheel interop"}
 PY=${PYTHON:-python3}
 passed=0
 failed=0
@@ -66,6 +69,11 @@ ensure_test_venv() {
 suite_python() {
   # The runtime adapters' tests must run here, not skip: the runtimes are installed above.
   ensure_test_venv && MSCRYPT_REQUIRE_RUNTIMES=1 "$TEST_VENV/bin/python" -m pytest -q tests/python
+}
+
+suite_wheel() {
+  bash scripts/build-wheel.sh build/wheel/dist &&
+    bash scripts/test-wheel.sh build/wheel/dist/mscrypt-*.whl
 }
 
 suite_interop() {
