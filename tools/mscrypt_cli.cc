@@ -42,7 +42,13 @@ constexpr uint64_t kProgressThreshold = uint64_t{64} << 20;  // 64 MiB
 struct CliError {
   int exit_code;
   std::string message;
+  int status = 0;           // the library's mscrypt_status, when a library call failed
+  uint32_t hints = 0;       // and its MSCRYPT_HINT_* flags
 };
+
+// g_json: the command was given --json, so a failure is also reported as JSON on standard output
+// ({"error": {...}}) for programs that parse it; the one stderr line is printed as always.
+bool g_json = false;
 
 [[noreturn]] void Usage(const std::string& message, const std::string& command) {
   std::string hint = command.empty() ? "run 'mscrypt --help'" : "run 'mscrypt " + command + " --help'";
@@ -174,7 +180,7 @@ void Check(mscrypt_status s, const std::string& what, Subject subject = Subject:
   std::string msg = what + ": " + detail;
   const std::string hint = Hint(s, hints, subject);
   if (!hint.empty()) msg += "; " + hint;
-  Failure(msg);
+  throw CliError{kExitFailure, msg, static_cast<int>(s), hints};
 }
 
 std::string Quote(const std::string& path) { return "'" + path + "'"; }
@@ -1407,6 +1413,7 @@ int KeyNew(Args& args) {
   PassphraseSource pass = ParsePassphraseSource(args, "", "key");
   const bool allow_empty = args.Flag("--allow-empty-passphrase");
   const bool cost_given = args.Has("--scrypt-log-n");
+  const bool json = args.Flag("--json");
   const mscrypt_scrypt_cost cost = ParseCost(args, "key");
   args.Finish();
   NeedPositionals(args, 2, "new OUT", "key");
@@ -1419,6 +1426,10 @@ int KeyNew(Args& args) {
   }
   if (!envelope) {
     Check(mscrypt_key_file_new(out.c_str(), size, hex ? 1 : 0), "cannot create the key file " + Quote(out));
+    if (json) {
+      std::printf("{\"file\": %s, \"size\": %zu, \"kind\": \"%s\"}\n", JsonString(out).c_str(), size, hex ? "hex" : "raw");
+      return kExitOk;
+    }
     std::printf("wrote a new %zu-byte key to %s (%s, mode 0600)\n", size, OneLine(out).c_str(),
                 hex ? "hex text, for --key-file, --key-env or converter_lite's --decryptKey" : "raw bytes, for --key-file");
     return kExitOk;
@@ -1433,6 +1444,10 @@ int KeyNew(Args& args) {
   Check(mscrypt_key_envelope_new(out.c_str(), key.get(), passphrase.data(), passphrase.size(), &cost,
                                  allow_empty ? MSCRYPT_ALLOW_EMPTY_PASSPHRASE : 0u),
         "cannot create the key envelope " + Quote(out));
+  if (json) {
+    std::printf("{\"file\": %s, \"size\": %zu, \"kind\": \"envelope\"}\n", JsonString(out).c_str(), size);
+    return kExitOk;
+  }
   std::printf("wrote a new %zu-byte key to %s, protected by the passphrase (key envelope, mode 0600)\n", size,
               OneLine(out).c_str());
   return kExitOk;
@@ -1517,6 +1532,7 @@ std::string KeyCmdHelp() {
          "  --new-passphrase-env VAR, --new-passphrase-file PATH   rewrap: the new passphrase\n"
          "  --scrypt-log-n N          new, rewrap: scrypt cost N = 2^N, 15..20 (default 18: 256 MiB, ~1 s)\n"
          "  --allow-empty-passphrase  accept an empty passphrase (it protects nothing)\n"
+         "  --json                    new: report the file written as JSON (file, size, kind)\n"
          "Without a passphrase option the passphrase is asked on the terminal without echo.\n";
 }
 
@@ -1585,6 +1601,7 @@ mscrypt_status SealWithWeights(const mscrypt_key* key, mscrypt_mode mode, const 
 
 int CmdSeal(Args& args) {
   const char* role_arg = args.Value("--role");
+  const bool json = args.Flag("--json");
   Keyed k = ParseKeyed(args, "seal", false);
   if (args.positionals().empty()) Usage("expected FILE...: the encrypted files to seal", "seal");
   int role = -1;
@@ -1604,8 +1621,13 @@ int CmdSeal(Args& args) {
     const int file_role = role >= 0 ? role : RoleOf(in);
     size_t files = 0;
     Check(SealWithWeights(k.key.get(), mode, in, file_role, &opts, &files), "cannot seal " + Quote(in));
-    std::printf("sealed %s -> %s (%zu file%s, %s)\n", OneLine(in).c_str(), OneLine(in + ".msseal").c_str(), files,
-                files == 1 ? "" : "s", mscrypt_mode_name(mode));
+    if (json) {
+      std::printf("{\"file\": %s, \"seal\": %s, \"files\": %zu, \"mode\": \"%s\"}\n", JsonString(in).c_str(),
+                  JsonString(in + ".msseal").c_str(), files, mscrypt_mode_name(mode));
+    } else {
+      std::printf("sealed %s -> %s (%zu file%s, %s)\n", OneLine(in).c_str(), OneLine(in + ".msseal").c_str(), files,
+                  files == 1 ? "" : "s", mscrypt_mode_name(mode));
+    }
   }
   return kExitOk;
 }
@@ -1623,6 +1645,7 @@ std::string SealHelp() {
          "  --role ROLE      checkpoint, mindir, weights or other (default: from the name: .ckpt,\n"
          "                   .mindir / .ms, else other); checkpoint and MindIR readers refuse a seal\n"
          "                   made for the other kind\n"
+         "  --json           one JSON object per file sealed (one per line): file, seal, files, mode\n"
          "Readers: --seal requires a seal, --no-seal ignores one (decrypt, verify, ckpt-list, mindir-info);\n"
          "writers: encrypt, convert and rekey take --seal.\n";
 }
@@ -1767,6 +1790,7 @@ int CmdRekey(Args& args) {
   const char* jobs_arg = args.Value("--jobs");
   const int threads_arg = ParseThreads(args.Value("--threads"), "rekey");
   const bool seal = args.Flag("--seal");
+  const bool json = args.Flag("--json");
   args.Finish();
   if (args.positionals().empty()) Usage("expected PATH...: the files or directories to re-key", "rekey");
   int jobs = 0;
@@ -1851,6 +1875,18 @@ int CmdRekey(Args& args) {
     std::fprintf(stderr, "mscrypt: note: skipped the symbolic link %s (name its target to re-key it)\n",
                  OneLine(Quote(link)).c_str());
   }
+  if (json) {
+    std::string failed;
+    for (const RekeyItem& item : items) {
+      if (item.outcome != RekeyOutcome::kFailed) continue;
+      failed += std::string(failed.empty() ? "" : ", ") + "{\"path\": " + JsonString(item.path) +
+                ", \"error\": " + JsonString(item.error) + "}";
+    }
+    std::printf("{\"reencrypted\": %zu, \"already\": %zu, \"not_encrypted\": %zu, \"failed\": [%s]}\n",
+                counts[static_cast<int>(RekeyOutcome::kRekeyed)], counts[static_cast<int>(RekeyOutcome::kAlready)],
+                counts[static_cast<int>(RekeyOutcome::kNotEncrypted)], failed.c_str());
+    return counts[static_cast<int>(RekeyOutcome::kFailed)] == 0 ? kExitOk : kExitFailure;
+  }
   std::printf("rekey: %zu re-encrypted, %zu already under the new key, %zu not encrypted (skipped), %zu failed\n",
               counts[static_cast<int>(RekeyOutcome::kRekeyed)], counts[static_cast<int>(RekeyOutcome::kAlready)],
               counts[static_cast<int>(RekeyOutcome::kNotEncrypted)], counts[static_cast<int>(RekeyOutcome::kFailed)]);
@@ -1875,6 +1911,8 @@ std::string RekeyHelp() {
          "  --threads N      threads per file (default: cores / jobs)\n"
          "  --seal           seal every re-encrypted file (FILE.msseal); files that have a seal are\n"
          "                   sealed again under the new key either way\n"
+         "  --json           the summary as one JSON object: reencrypted, already, not_encrypted,\n"
+         "                   failed[] (path, error)\n"
          "A CBC file (not authenticated) that decrypts under both keys is reported, never changed.\n";
 }
 
@@ -2080,13 +2118,23 @@ int main(int argc, char** argv) {
       return kExitOk;
     }
     for (const Command& c : kCommands) {
-      if (first == c.name) return RunCommand(c, HelpFor(c.name), argc - 2, argv + 2);
+      if (first != c.name) continue;
+      for (int i = 2; i < argc; ++i) g_json = g_json || std::strcmp(argv[i], "--json") == 0;
+      return RunCommand(c, HelpFor(c.name), argc - 2, argv + 2);
     }
     // Not echoed: a mistyped command line may start with a key.
     if (first[0] == '-') Usage("unknown option before the command", "");
     Usage("unknown command; use encrypt, decrypt, verify, inspect, convert, ckpt-list, mindir-info, key, rekey or seal", "");
   } catch (const CliError& e) {
     std::fprintf(stderr, "mscrypt: error: %s\n", OneLine(e.message).c_str());
+    if (g_json) {
+      std::fflush(stdout);
+      std::printf("{\"error\": {\"message\": %s, \"exit_code\": %d, \"status\": %s, \"hints\": %u}}\n",
+                  JsonString(e.message).c_str(), e.exit_code,
+                  e.status != 0 ? JsonString(mscrypt_status_name(static_cast<mscrypt_status>(e.status))).c_str()
+                                : "null",
+                  e.hints);
+    }
     return e.exit_code;
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "mscrypt: error: out of memory\n");

@@ -770,6 +770,42 @@ class CliTest(unittest.TestCase):
             info = json.loads(self.ok("verify", out, "--key-hex", KEY16, "--json", "--seal").stdout)
             self.assertIn(info["plaintext_size"], ((130 << 20), (130 << 20) + 1), f"kill {i}")
 
+    def test_json_on_every_reporting_command_errors_included(self):
+        enc = self.encrypt()
+        outputs = {
+            "inspect": self.ok("inspect", enc, "--json").stdout,
+            "verify": self.ok("verify", enc, "--key-hex", KEY16, "--json").stdout,
+            "seal": self.ok("seal", enc, "--key-hex", KEY16, "--json").stdout,
+            "key new": self.ok("key", "new", self.path("k"), "--json").stdout,
+        }
+        os.makedirs(self.path("tree"))
+        shutil.copyfile(enc, self.path("tree/a.enc"))
+        outputs["rekey"] = self.ok("rekey", self.path("tree"), "--key-hex", KEY16, "--new-key-hex", KEY_OTHER,
+                                   "--json").stdout
+        for cmd, out in outputs.items():
+            with self.subTest(cmd=cmd):
+                json.loads(out)
+        self.assertEqual(json.loads(outputs["rekey"]), {"reencrypted": 1, "already": 0, "not_encrypted": 0, "failed": []})
+        self.assertTrue(json.loads(outputs["verify"])["sealed"] is False)
+        # Failures: the usual stderr line, and a JSON error object on stdout.
+        for args, code, status in ((["verify", self.path("missing"), "--key-hex", KEY16, "--json"], 1, "I/O error"),
+                                   (["verify", self.encrypt(name="unsealed.bin"), "--key-hex", KEY_OTHER, "--json"], 1,
+                                    "authentication failed"),
+                                   (["verify", enc, "--key-hex", KEY_OTHER, "--json"], 1, "seal mismatch"),
+                                   (["inspect", enc, "--json", "--bogus"], 2, None)):
+            with self.subTest(args=args[:2]):
+                p = self.run_cli(*args)
+                self.assert_failure(p, code=code)
+                err = json.loads(p.stdout)["error"]
+                self.assertEqual((err["exit_code"], err["status"]), (code, status))
+                self.assertIn(err["message"].split(":")[0], p.stderr)
+        p = self.run_cli("rekey", self.path("tree"), self.path("missing"), "--key-hex", KEY_OTHER, "--new-key-hex", KEY32,
+                         "--json")
+        self.assertEqual(p.returncode, 1)
+        summary = json.loads(p.stdout)
+        self.assertEqual(summary["reencrypted"], 1)
+        self.assertEqual([f["path"] for f in summary["failed"]], [self.path("missing")])
+
     def test_killed_writers_leave_nothing_behind(self):
         """SIGKILL at many moments of an encrypt and a decrypt: the directory then holds exactly what
         it held before (the old output or the complete new one), never a temporary file."""
