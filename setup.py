@@ -77,6 +77,13 @@ class CMakeBuild(build_ext):
             for component in ("mscrypt", "mscrypt_cli"):
                 subprocess.run(["cmake", "--install", str(build_dir), "--prefix", str(native),
                                 "--component", component], check=True)
+            # The license terms of the libraries a repaired wheel carries (third_party/README.md).
+            licenses = native / "share" / "licenses"
+            for package in ("libssl3", "libprotobuf32", "zlib1g"):
+                source = Path("/usr/share/doc") / package / "copyright"
+                if source.is_file():
+                    licenses.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(source, licenses / f"{package}.copyright")
 
 setup(
     package_dir={"": "python"},

@@ -13,6 +13,13 @@ VENV="$ROOT/build/wheel/smoke-venv"
 rm -rf "$VENV"
 "$PY" -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q "$WHEEL"
+# The terms of what the wheel vendors travel with it.
+"$PY" - "$WHEEL" <<'CHECK'
+import sys, zipfile
+names = set(zipfile.ZipFile(sys.argv[1]).namelist())
+missing = [p for p in ("libssl3", "libprotobuf32") if f"mscrypt/_native/share/licenses/{p}.copyright" not in names]
+sys.exit(f"the wheel lacks the license of {', '.join(missing)}" if missing else 0)
+CHECK
 masked=()
 for pattern in 'libprotobuf.so*' 'libcrypto.so*'; do
   while IFS= read -r f; do masked+=("$(readlink -f "$f")"); done < <(find /usr/lib /lib -name "$pattern" 2>/dev/null)
