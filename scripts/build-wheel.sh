@@ -22,8 +22,9 @@ if [ ! -x "$WORK/tools/bin/auditwheel" ]; then
 fi
 rm -rf "$WORK/raw"
 "$WORK/tools/bin/python" -m pip install -q --upgrade pip >/dev/null
-# The wheel is built for the interpreter that runs the tests (PYTHON), not the tools' one.
-"$PY" -m pip wheel -q --no-deps -w "$WORK/raw" "$ROOT"
+# Built with the tools' environment (a venv of PYTHON, so the same interpreter and tag): pip is
+# there even where the system Python has none.
+"$WORK/tools/bin/python" -m pip wheel -q --no-deps -w "$WORK/raw" "$ROOT"
 export PATH="$WORK/tools/bin:$PATH"
 rm -f "$OUT"/mscrypt-*.whl
 auditwheel repair -w "$OUT" "$WORK"/raw/mscrypt-*.whl
