@@ -40,6 +40,7 @@ from ._container import (
     is_cipher_file,
     is_mode_available,
     verify_file,
+    reencrypt_file,
     seal_file,
     check_seal,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "WrongPassphraseError",
     "SealError",
     "check_seal",
+    "reencrypt_file",
     "seal_file",
     "decrypt",
     "decrypt_file",

@@ -199,3 +199,13 @@ def check_seal(path: PathLike, key: BytesLike, mode: Optional[str] = None, *, ro
     ``role``, ``files``, ``blocks``, ``plaintext_size`` and ``weight_files``. Raises
     :class:`SealError` on a mismatch (or, with ``required``, a missing seal)."""
     return _mscrypt.check_seal(path, key, mode, role, required)
+
+
+def reencrypt_file(path: PathLike, old_key: BytesLike, new_key: BytesLike, mode: Optional[str] = None, *,
+                   new_mode: Optional[str] = None, threads: int = 0, seal: Seal = None) -> None:
+    """Re-key the encrypted file ``path`` in place: decrypt with ``old_key`` (``mode=None``: the
+    file's own mode), encrypt with ``new_key`` (``new_mode=None``: the same mode), with bounded
+    memory and no plaintext on disk, replacing the file atomically; on failure it is untouched. A
+    file sealed on its own is sealed again under the new key; ``seal=True`` seals it in any case.
+    The CLI's ``mscrypt rekey`` does this over whole trees, in parallel and resumably."""
+    _mscrypt.reencrypt_file(path, old_key, new_key, mode, new_mode, threads, seal)

@@ -480,6 +480,26 @@ void RegisterContainer(py::module_& m) {
         py::arg("data"), py::arg("legacy") = false);
   m.def("is_mode_available", [](const py::handle& mode) { return IsModeAvailable(ModeFromPython(mode)); },
         py::arg("mode"));
+  m.def("reencrypt_file", [](const py::handle& path, const py::handle& old_key, const py::handle& new_key,
+                             const py::handle& mode, const py::handle& new_mode, const py::handle& threads,
+                             const py::handle& seal) {
+          const std::string p = PathFromPython(path);
+          SecretBytes old_k = KeyFromPython(old_key, "old_key");
+          SecretBytes new_k = KeyFromPython(new_key, "new_key");
+          Options options = MakeOptions(threads, py::bool_(false));
+          ApplySeal(&options, seal, true);  // True: seal the result (a sealed file is sealed again anyway)
+          const std::optional<Mode> named = OptionalModeFromPython(mode);
+          const std::optional<Mode> target = OptionalModeFromPython(new_mode, "new_mode");
+          Status s;
+          {
+            py::gil_scoped_release release;
+            StatusOr<Mode> m = ResolveFileMode(named, p, Format::kCurrent);
+            s = m.ok() ? ReencryptFile(p, old_k, *m, new_k, target.value_or(*m), options) : m.status();
+          }
+          ThrowIfError(s);
+        },
+        py::arg("path"), py::arg("old_key"), py::arg("new_key"), py::arg("mode") = py::none(),
+        py::arg("new_mode") = py::none(), py::arg("threads") = 0, py::arg("seal") = py::none());
   m.def("seal_file", [](const py::handle& path, const py::handle& key, const py::handle& mode, const py::handle& role,
                         const py::handle& members, const py::handle& threads) {
           const std::string p = PathFromPython(path);

@@ -204,3 +204,22 @@ def test_rewrap_keeps_the_key_and_the_files(tmp_path):
     assert mscrypt.decrypt(enc.read_bytes(), new_key) == b"weights" * 1000
     assert _pyca_open(path.read_bytes(), b"new one") == key
     assert sorted(p.name for p in tmp_path.iterdir()) == ["k.mskey", "model.enc"]
+
+
+def test_reencrypt_file_rotates_a_key_in_place(tmp_path):
+    old, new = mscrypt.generate_key(32), mscrypt.generate_key(16)
+    src = tmp_path / "p"
+    src.write_bytes(os.urandom(70_000))
+    enc = tmp_path / "model.enc"
+    mscrypt.encrypt_file(src, enc, old, "AES-CBC", seal=True)
+    before = enc.read_bytes()
+    with pytest.raises(mscrypt.SealError):  # a wrong old key: the seal does not open; nothing changes
+        mscrypt.reencrypt_file(enc, new, old)
+    assert enc.read_bytes() == before
+    mscrypt.reencrypt_file(enc, old, new, new_mode="AES-GCM")
+    assert mscrypt.inspect(enc)["mode"] == "AES-GCM"
+    assert bytes(mscrypt.decrypt_file_to_memory(enc, new, seal=True)) == src.read_bytes()
+    assert mscrypt.check_seal(enc, new)["sealed"]
+    with pytest.raises(mscrypt.ArgumentTypeError):
+        mscrypt.reencrypt_file(enc, new, "not bytes")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.enc", "model.enc.msseal", "p"]
