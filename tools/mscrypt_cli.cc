@@ -878,17 +878,23 @@ int CmdVerify(Args& args) {
   NeedPositionals(args, 1, "IN", "verify");
   const std::string in = args.positionals()[0];
   DetectMode(&k, in);
+  const bool legacy = k.opts.format == MSCRYPT_FORMAT_LEGACY;
+  // The seal is checked once, here (for the report), and the blocks then verified without it:
+  // for CBC a seal check hashes the whole file.
+  mscrypt_seal_report seal{};
+  const std::string failed = "verification of " + Quote(in) + " failed";
+  if (!legacy) Check(mscrypt_seal_check(k.key.get(), k.mode, in.c_str(), &k.opts, &seal), failed);
+  const int seal_option = k.opts.seal;
+  k.opts.seal = MSCRYPT_SEAL_OFF;
   mscrypt_status s;
   {
     Progress progress("verifying", in, FileSize(in));
     progress.Attach(&k.opts);
     s = mscrypt_verify_file(k.key.get(), k.mode, in.c_str(), &k.opts);
+    Progress::Detach(&k.opts);
   }
-  Check(s, "verification of " + Quote(in) + " failed");
-  const bool legacy = k.opts.format == MSCRYPT_FORMAT_LEGACY;
-  const bool sealed_mode_check = !legacy;
-  mscrypt_seal_report seal{};
-  if (sealed_mode_check) Check(mscrypt_seal_check(k.key.get(), k.mode, in.c_str(), &k.opts, &seal), "seal of " + Quote(in));
+  Check(s, failed);
+  k.opts.seal = seal_option;
   uint64_t plaintext = 0;
   Check(mscrypt_decrypted_file_size(k.key.get(), &plaintext, k.mode, in.c_str(), &k.opts), "size of " + Quote(in));
   mscrypt_info* raw_info = nullptr;
@@ -1538,6 +1544,40 @@ std::string KeyCmdHelp() {
 
 // ---- Seals ---------------------------------------------------------------------------------------
 
+// TreeEntry, WalkTree: the regular files under `dir`, recursively, in sorted depth-first order,
+// with their sizes. Symbolic links are listed apart and not followed (so nothing outside the tree
+// is touched); a directory that cannot be read goes to *unreadable with the reason.
+struct TreeEntry {
+  std::string path;
+  uint64_t size = 0;
+};
+
+void WalkTree(const std::string& dir, std::vector<TreeEntry>* files, std::vector<std::string>* links,
+              std::vector<std::pair<std::string, std::string>>* unreadable) {
+  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
+  if (!d) {
+    unreadable->emplace_back(dir, std::string("cannot read the directory: ") + std::strerror(errno));
+    return;
+  }
+  std::vector<std::string> names;
+  while (struct dirent* e = ::readdir(d.get())) {
+    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) names.push_back(e->d_name);
+  }
+  std::sort(names.begin(), names.end());
+  for (const std::string& name : names) {
+    const std::string path = dir + "/" + name;
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0) continue;
+    if (S_ISLNK(st.st_mode)) {
+      links->push_back(path);
+    } else if (S_ISDIR(st.st_mode)) {
+      WalkTree(path, files, links, unreadable);
+    } else if (S_ISREG(st.st_mode)) {
+      files->push_back(TreeEntry{path, static_cast<uint64_t>(st.st_size)});
+    }
+  }
+}
+
 bool EndsWith(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -1570,21 +1610,11 @@ std::vector<std::string> WeightMembers(const std::string& path) {
   if (dir.empty()) return out;
   const size_t slash = path.find_last_of('/');
   const std::string base = slash == std::string::npos ? "" : path.substr(0, slash + 1);
-  std::vector<std::string> pending{dir};
-  while (!pending.empty()) {
-    const std::string d = pending.back();
-    pending.pop_back();
-    std::unique_ptr<DIR, int (*)(DIR*)> h(::opendir(d.c_str()), ::closedir);
-    if (!h) continue;
-    while (struct dirent* e = ::readdir(h.get())) {
-      if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
-      const std::string p = d + "/" + e->d_name;
-      struct stat st;
-      if (::lstat(p.c_str(), &st) != 0) continue;
-      if (S_ISDIR(st.st_mode)) pending.push_back(p);
-      if (S_ISREG(st.st_mode)) out.push_back(p.substr(base.size()));
-    }
-  }
+  std::vector<TreeEntry> files;
+  std::vector<std::string> links;                                // not sealed: never followed
+  std::vector<std::pair<std::string, std::string>> unreadable;  // nothing there to seal
+  WalkTree(dir, &files, &links, &unreadable);
+  for (const TreeEntry& f : files) out.push_back(f.path.substr(base.size()));
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -1673,34 +1703,21 @@ struct RekeyItem {
 // followed, so nothing outside the tree is replaced), and a MindIR model's weight files (the
 // directory <stem>_variables beside <stem>.mindir).
 void CollectTree(const std::string& dir, std::vector<RekeyItem>* out, std::vector<std::string>* skipped_links) {
-  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
-  if (!d) {
+  std::vector<TreeEntry> files;
+  std::vector<std::pair<std::string, std::string>> unreadable;
+  WalkTree(dir, &files, skipped_links, &unreadable);
+  for (const auto& [path, error] : unreadable) {
     RekeyItem item;
-    item.path = dir;
+    item.path = path;
     item.named = true;
-    item.error = std::string("cannot read the directory: ") + std::strerror(errno);
+    item.error = error;
     out->push_back(item);
-    return;
   }
-  std::vector<std::string> names;
-  while (struct dirent* e = ::readdir(d.get())) {
-    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) names.push_back(e->d_name);
-  }
-  std::sort(names.begin(), names.end());
-  for (const std::string& name : names) {
-    const std::string path = dir + "/" + name;
-    struct stat st;
-    if (::lstat(path.c_str(), &st) != 0) continue;
-    if (S_ISLNK(st.st_mode)) {
-      skipped_links->push_back(path);
-    } else if (S_ISDIR(st.st_mode)) {
-      CollectTree(path, out, skipped_links);
-    } else if (S_ISREG(st.st_mode)) {
-      RekeyItem item;
-      item.path = path;
-      item.size = static_cast<uint64_t>(st.st_size);
-      out->push_back(item);
-    }
+  for (const TreeEntry& f : files) {
+    RekeyItem item;
+    item.path = f.path;
+    item.size = f.size;
+    out->push_back(item);
   }
 }
 

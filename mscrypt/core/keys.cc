@@ -35,15 +35,6 @@ uint8_t HexValue(uint8_t c) {
   return c <= '9' ? static_cast<uint8_t>(c - '0') : static_cast<uint8_t>((c | 0x20) - 'a' + 10);
 }
 
-std::string SizesOf(const ModeSpec& spec) {
-  std::string sizes;
-  for (size_t i = 0; i < 3 && spec.key_sizes[i] != 0; ++i) {
-    if (!sizes.empty()) sizes += (i + 1 < 3 && spec.key_sizes[i + 1] != 0) ? ", " : " or ";
-    sizes += std::to_string(spec.key_sizes[i]);
-  }
-  return sizes;
-}
-
 Status EmptyPassphrase() {
   return InvalidArgumentError("the passphrase is empty; an empty passphrase protects nothing (allow it explicitly "
                               "if that is really wanted)");
@@ -256,7 +247,7 @@ Status CheckKeyForMode(const SecretBytes& key, Mode mode, const std::string& sou
   if (spec == nullptr) return InvalidArgumentError("unknown mode");
   if (spec->accepts_key_size(key.size())) return Status::Ok();
   return InvalidArgumentError("the key from " + source + " is " + std::to_string(key.size()) + " bytes; " + spec->name +
-                              " takes " + SizesOf(*spec) + " bytes")
+                              " takes " + KeySizeList(*spec) + " bytes")
       .WithHint(kHintCheckKeySize);
 }
 

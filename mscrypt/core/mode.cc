@@ -31,16 +31,20 @@ const char* ModeName(Mode mode) {
   return spec != nullptr ? spec->name : "unknown mode";
 }
 
+std::string KeySizeList(const ModeSpec& spec) {
+  std::string sizes;
+  for (size_t i = 0; i < 3 && spec.key_sizes[i] != 0; ++i) {
+    if (!sizes.empty()) sizes += (i + 1 < 3 && spec.key_sizes[i + 1] != 0) ? ", " : " or ";
+    sizes += std::to_string(spec.key_sizes[i]);
+  }
+  return sizes;
+}
+
 Status ValidateKeySize(Mode mode, size_t key_size) {
   const ModeSpec* spec = SpecOf(mode);
   if (spec == nullptr) return InvalidArgumentError("unknown mode");
   if (spec->accepts_key_size(key_size)) return Status::Ok();
-  std::string sizes;
-  for (size_t i = 0; i < 3 && spec->key_sizes[i] != 0; ++i) {
-    if (!sizes.empty()) sizes += (i + 1 < 3 && spec->key_sizes[i + 1] != 0) ? ", " : " or ";
-    sizes += std::to_string(spec->key_sizes[i]);
-  }
-  return InvalidArgumentError(std::string(spec->name) + " needs a " + sizes + "-byte key, got " +
+  return InvalidArgumentError(std::string(spec->name) + " needs a " + KeySizeList(*spec) + "-byte key, got " +
                               std::to_string(key_size) + " bytes")
       .WithHint(kHintCheckKeySize);
 }

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import mscrypt
@@ -56,7 +57,6 @@ def test_readme_snippets_build_with_find_package(tmp_path, lang, target, languag
     golden = Path(__file__).resolve().parents[1] / "golden" / "mindspore"
     mscrypt.export_mindir(mscrypt.load_mindir(golden / "mindir_plain.mindir"), str(work / "net.mindir"),
                           enc_key=README_KEY)
-    import numpy as np
     mscrypt.save_checkpoint({"w": np.ones(3, np.float32)}, str(work / "net.ckpt"), enc_key=README_KEY)
     r = subprocess.run([str(build / "app")], cwd=work, capture_output=True, text=True,
                        env={k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH"})

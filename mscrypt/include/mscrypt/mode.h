@@ -108,6 +108,8 @@ std::string ModeNames();
 const char* ModeName(Mode mode);
 // IsModeAvailable is false when the linked OpenSSL lacks the cipher (SM4 on some builds).
 bool IsModeAvailable(Mode mode);
+// KeySizeList: the key sizes `spec` takes, for messages ("16, 24 or 32"; "16").
+std::string KeySizeList(const ModeSpec& spec);
 // ValidateKeySize: AES modes take 16, 24 or 32 bytes; SM4-CBC takes 16.
 Status ValidateKeySize(Mode mode, size_t key_size);
 
