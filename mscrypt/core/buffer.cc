@@ -2,8 +2,12 @@
 #include <sys/mman.h>
 
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "mscrypt/bytes.h"
 
@@ -11,34 +15,159 @@ namespace mscrypt {
 namespace {
 
 constexpr size_t kHugePageSize = size_t{2} << 20;
+constexpr size_t kDefaultCacheMiB = 1024;
+constexpr size_t kMaxCachedMappings = 16;
+
+size_t MappingLength(size_t size) { return (size + kHugePageSize - 1) / kHugePageSize * kHugePageSize; }
+
+// NewMapping: `length` bytes (a multiple of 2 MiB) of anonymous memory at a 2 MiB boundary, or
+// nullptr. Only whole 2 MiB pages of the `size` bytes in use are advised for huge pages: a huge page
+// over the partly used tail would make up to 2 MiB of never-written memory resident.
+uint8_t* NewMapping(size_t length, size_t size) {
+  void* raw = mmap(nullptr, length + kHugePageSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) return nullptr;
+  const uintptr_t start = reinterpret_cast<uintptr_t>(raw);
+  const uintptr_t aligned = (start + kHugePageSize - 1) / kHugePageSize * kHugePageSize;
+  if (aligned > start) munmap(raw, aligned - start);
+  if (const size_t tail = start + kHugePageSize - aligned; tail > 0) {
+    munmap(reinterpret_cast<void*>(aligned + length), tail);
+  }
+  auto* p = reinterpret_cast<uint8_t*>(aligned);
+#ifdef MADV_HUGEPAGE
+  (void)madvise(p, size / kHugePageSize * kHugePageSize, MADV_HUGEPAGE);  // advice; harmless without THP
+#endif
+  return p;
+}
+
+// MappingCache: freed large mappings, reused by the next allocation of the same mapping length
+// (a reloaded model has the size it had). Most recently freed last; the oldest goes first.
+class MappingCache {
+ public:
+  static MappingCache& Instance() {
+    static MappingCache* cache = new MappingCache();  // never destroyed: buffers outlive statics
+    return *cache;
+  }
+
+  uint8_t* Take(size_t length) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (size_t i = entries_.size(); i-- > 0;) {
+      if (entries_[i].length != length) continue;
+      uint8_t* p = entries_[i].data;
+      entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(i));
+      cached_bytes_ -= length;
+      return p;
+    }
+    return nullptr;
+  }
+
+  void Give(uint8_t* p, size_t length) {
+    if (length > limit_bytes_) {
+      munmap(p, length);
+      return;
+    }
+    // The kernel may take the pages back under memory pressure; until it does, reuse costs nothing.
+#ifdef MADV_FREE
+    (void)madvise(p, length, MADV_FREE);
+#endif
+    std::vector<Entry> evicted;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      entries_.push_back(Entry{p, length});
+      cached_bytes_ += length;
+      while (cached_bytes_ > limit_bytes_ || entries_.size() > kMaxCachedMappings) {
+        evicted.push_back(entries_.front());
+        cached_bytes_ -= entries_.front().length;
+        entries_.erase(entries_.begin());
+      }
+    }
+    for (const Entry& e : evicted) munmap(e.data, e.length);
+  }
+
+  size_t ReleaseAll() {
+    std::vector<Entry> all;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      all.swap(entries_);
+      cached_bytes_ = 0;
+    }
+    size_t released = 0;
+    for (const Entry& e : all) {
+      munmap(e.data, e.length);
+      released += e.length;
+    }
+    return released;
+  }
+
+ private:
+  struct Entry {
+    uint8_t* data;
+    size_t length;
+  };
+
+  MappingCache() : limit_bytes_(LimitFromEnvironment()) {}
+
+  // MSCRYPT_BUFFER_CACHE_MIB: a decimal number of MiB; anything else leaves the default.
+  static size_t LimitFromEnvironment() {
+    const char* v = std::getenv("MSCRYPT_BUFFER_CACHE_MIB");
+    if (v == nullptr || *v == '\0' || std::strlen(v) > 9) return kDefaultCacheMiB << 20;
+    size_t mib = 0;
+    for (const char* c = v; *c != '\0'; ++c) {
+      if (*c < '0' || *c > '9') return kDefaultCacheMiB << 20;
+      mib = mib * 10 + static_cast<size_t>(*c - '0');
+    }
+    return mib << 20;
+  }
+
+  std::mutex mu_;
+  std::vector<Entry> entries_;
+  size_t cached_bytes_ = 0;
+  const size_t limit_bytes_;
+};
 
 }  // namespace
 
-void Buffer::Free::operator()(uint8_t* p) const { std::free(p); }
+void Buffer::Free::operator()(uint8_t* p) const {
+  if (allocated_size >= kHugePageSize) {
+    MappingCache::Instance().Give(p, MappingLength(allocated_size));
+  } else {
+    std::free(p);
+  }
+}
 
 StatusOr<Buffer> Buffer::Allocate(size_t size) {
   Buffer b;
   if (size == 0) return b;
   // Not zeroed on purpose: callers overwrite every byte.
-  void* p = nullptr;
+  uint8_t* p = nullptr;
   if (size >= kHugePageSize) {
-    if (posix_memalign(&p, kHugePageSize, size) != 0) p = nullptr;
-#ifdef MADV_HUGEPAGE
-    // Advice only (with THP disabled it fails harmlessly). Only whole 2 MiB pages are advised: a
-    // huge page over the partly used tail would make up to 2 MiB of never-written memory resident.
-    if (p != nullptr) (void)madvise(p, size / kHugePageSize * kHugePageSize, MADV_HUGEPAGE);
-#endif
+    if (size <= SIZE_MAX - 2 * kHugePageSize) {
+      const size_t length = MappingLength(size);
+      p = MappingCache::Instance().Take(length);
+      if (p == nullptr) p = NewMapping(length, size);
+    }
   } else {
-    p = std::malloc(size);
+    p = static_cast<uint8_t*>(std::malloc(size));
   }
   if (p == nullptr) {
     return Status(StatusCode::kResourceExhausted,
                   "cannot allocate " + std::to_string(size) + " bytes for the output");
   }
-  b.data_.reset(static_cast<uint8_t*>(p));
-  b.size_ = size;
+  return Adopt(p, size);
+}
+
+uint8_t* Buffer::ReleaseAllocation() {
+  size_ = 0;
+  return data_.release();
+}
+
+Buffer Buffer::Adopt(uint8_t* data, size_t allocated_size) {
+  Buffer b;
+  b.data_ = std::unique_ptr<uint8_t, Free>(data, Free{allocated_size});
+  b.size_ = allocated_size;
   return b;
 }
+
+size_t ReleaseCachedMemory() { return MappingCache::Instance().ReleaseAll(); }
 
 namespace {
 std::atomic<uint64_t> g_wiped_bytes{0};

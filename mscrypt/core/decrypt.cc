@@ -68,14 +68,18 @@ StatusOr<PlaintextBuffer> DecryptSource(const Source& src, const SecretBytes& ke
                                         const Options& options) {
   MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));
   MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, &key));
-  MSCRYPT_ASSIGN_OR_RETURN(PlaintextBuffer first, core::DecryptFirstBlock(src, plan, mode, options.format, key));
   if (plan.plaintext_size > std::numeric_limits<size_t>::max()) {
     return Status(StatusCode::kResourceExhausted, "plaintext does not fit in memory");
   }
+  // The allocation is address space until written; a wrong key is found in RunPlan's first batch,
+  // so it costs one block per worker of pages, not the whole output.
   MSCRYPT_ASSIGN_OR_RETURN(PlaintextBuffer out, PlaintextBuffer::Allocate(static_cast<size_t>(plan.plaintext_size)));
-  if (!first.empty()) std::memcpy(out.data(), first.data(), first.size());
   MemorySink sink(out.mutable_view());
-  MSCRYPT_RETURN_IF_ERROR(RunPlan(src, plan, mode, options.format, key, &sink, options, first.empty() ? 0 : 1));
+  Status s = RunPlan(src, plan, mode, options.format, key, &sink, options);
+  if (!s.ok()) {
+    out.FreeWiped();  // the sink wiped what was written
+    return s;
+  }
   return out;
 }
 

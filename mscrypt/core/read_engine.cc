@@ -266,7 +266,12 @@ MutableByteView MemorySink::Slot(const BlockEntry& e) {
   return out_.subview(static_cast<size_t>(e.pt_offset), e.pt_len);
 }
 
-void MemorySink::Discard(const Plan& plan) { Wipe(out_.data, static_cast<size_t>(plan.plaintext_size)); }
+void MemorySink::Discard(const Plan& plan, size_t end) {
+  // Only what the batches up to `end` may have written: wiping the rest of a fresh output would
+  // fault in every page of it.
+  const BlockEntry& last = plan.blocks[end - 1];
+  Wipe(out_.data, static_cast<size_t>(last.pt_offset + last.pt_len));
+}
 
 Status StreamSink::BeginBatch(const Plan& plan, size_t begin, size_t end) {
   const BlockEntry& last = plan.blocks[end - 1];
@@ -288,19 +293,8 @@ Status StreamSink::Flush(const Plan& plan, size_t /*begin*/, size_t end) {
   return out_.Write(ByteView(buffer_.data(), static_cast<size_t>(last.pt_offset + last.pt_len - batch_pt_offset_)));
 }
 
-StatusOr<PlaintextBuffer> DecryptFirstBlock(const Source& src, const Plan& plan, Mode mode, Format format,
-                                            const SecretBytes& key) {
-  const ModeSpec& spec = *SpecOf(mode);
-  if (plan.blocks.size() < 2 || format != Format::kCurrent || !spec.authenticated) return PlaintextBuffer();
-  const BlockEntry& first = plan.blocks[0];
-  MSCRYPT_ASSIGN_OR_RETURN(PlaintextBuffer out, PlaintextBuffer::Allocate(first.pt_len));
-  Scratch scratch(1);
-  MSCRYPT_RETURN_IF_ERROR(AtBlock(OpenEntry(src, first, spec, format, key, out.mutable_view(), scratch, 0), 0, 0));
-  return out;
-}
-
 Status RunPlan(const Source& src, const Plan& plan, Mode mode, Format format, const SecretBytes& key,
-               PlaintextSink* sink, const Options& options, size_t first_block) {
+               PlaintextSink* sink, const Options& options) {
   const ModeSpec& spec = *SpecOf(mode);
   const int workers = internal::ResolveThreads(options.threads);
   Scratch scratch(workers);
@@ -314,9 +308,12 @@ Status RunPlan(const Source& src, const Plan& plan, Mode mode, Format format, co
   const size_t n = plan.blocks.size();
   Status s;
   std::vector<Job> jobs;
-  for (size_t begin = first_block; s.ok() && begin < n;) {
+  const bool probe_first = spec.authenticated && format == Format::kCurrent;
+  size_t begin = 0;
+  while (s.ok() && begin < n) {
     size_t end = begin;
     for (uint64_t bytes = 0; end < n; ++end) {
+      if (probe_first && begin == 0 && end >= static_cast<size_t>(workers)) break;
       const uint64_t size = EncodedSize(plan.blocks[end]);
       if (end > begin && batch_bytes != 0 && bytes + size > batch_bytes) break;
       if (progress_blocks != 0 && end - begin >= progress_blocks && bytes >= kProgressStepBytes) break;
@@ -345,8 +342,9 @@ Status RunPlan(const Source& src, const Plan& plan, Mode mode, Format format, co
     }
     begin = end;
   }
-  // Unauthenticated plaintext never reaches the caller: one bad block discards the whole output.
-  if (!s.ok() && sink != nullptr) sink->Discard(plan);
+  // Unauthenticated plaintext never reaches the caller: one bad block discards the whole output
+  // (`begin` is now the end of the batch that failed).
+  if (!s.ok() && sink != nullptr) sink->Discard(plan, begin);
   return s;
 }
 

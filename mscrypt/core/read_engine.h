@@ -85,8 +85,9 @@ class PlaintextSink {
   virtual MutableByteView Slot(const BlockEntry& e) = 0;
   // Flush: the batch [begin, end) is decrypted into its slots.
   virtual Status Flush(const Plan& plan, size_t begin, size_t end) = 0;
-  // Discard: a block failed; wipe every plaintext byte the sink holds.
-  virtual void Discard(const Plan& plan) = 0;
+  // Discard: a block before `end` failed; wipe every plaintext byte the sink holds (blocks past
+  // `end` were never written).
+  virtual void Discard(const Plan& plan, size_t end) = 0;
 };
 
 // MemorySink: every block at its plaintext offset in `out` (out.size >= plan.plaintext_size).
@@ -97,7 +98,7 @@ class MemorySink : public PlaintextSink {
   Status BeginBatch(const Plan&, size_t, size_t) override { return Status::Ok(); }
   MutableByteView Slot(const BlockEntry& e) override;
   Status Flush(const Plan&, size_t, size_t) override { return Status::Ok(); }
-  void Discard(const Plan& plan) override;
+  void Discard(const Plan& plan, size_t end) override;
 
  private:
   MutableByteView out_;
@@ -113,7 +114,7 @@ class StreamSink : public PlaintextSink {
   Status BeginBatch(const Plan& plan, size_t begin, size_t end) override;
   MutableByteView Slot(const BlockEntry& e) override;
   Status Flush(const Plan& plan, size_t begin, size_t end) override;
-  void Discard(const Plan&) override { buffer_.Clear(); }
+  void Discard(const Plan&, size_t) override { buffer_.Clear(); }
 
  private:
   internal::ByteSink& out_;
@@ -122,18 +123,12 @@ class StreamSink : public PlaintextSink {
   uint64_t batch_pt_offset_ = 0;
 };
 
-// DecryptFirstBlock: for an authenticated mode and more than one block, block 0 decrypted (and
-// its tag checked) into its own buffer, so a wrong key fails before anything sized by the whole
-// file is allocated; the caller copies it into place and runs the plan from block 1. Empty when
-// that does not apply (block 0 of an authenticated mode is never empty).
-StatusOr<PlaintextBuffer> DecryptFirstBlock(const Source& src, const Plan& plan, Mode mode, Format format,
-                                            const SecretBytes& key);
-
-// RunPlan decrypts the blocks of `plan` from `first_block` on into `sink`, or only authenticates
-// them when `sink` is null. On failure the sink discards its plaintext. Reports progress between
-// batches.
+// RunPlan decrypts the blocks of `plan` into `sink`, or only authenticates them when `sink` is
+// null. On failure the sink discards its plaintext. Reports progress between batches. In an
+// authenticated mode the first batch is one block per worker, so a wrong key is reported after
+// that much work, not after the whole container.
 Status RunPlan(const Source& src, const Plan& plan, Mode mode, Format format, const SecretBytes& key,
-               PlaintextSink* sink, const Options& options, size_t first_block = 0);
+               PlaintextSink* sink, const Options& options);
 
 // StreamWindowBytes: the container bytes a stream sink holds per batch (kStreamWindowBlocks
 // blocks at most, whatever the thread count).

@@ -45,9 +45,15 @@ struct MutableByteView {
 };
 
 // Buffer: an owning, move-only byte array whose contents start uninitialised, so that decrypting
-// 1 GiB does not first pay for zero-filling 1 GiB. Buffers of 2 MiB and more are 2 MiB-aligned and
-// ask for transparent huge pages, which cuts first-touch page faults about 500-fold (measured in
-// docs/performance.md: a fresh 4 KiB-paged output buffer costs more than the decryption itself).
+// 1 GiB does not first pay for zero-filling 1 GiB. Buffers of 2 MiB and more are anonymous
+// mappings, 2 MiB-aligned and advised for transparent huge pages (about 500-fold fewer first-touch
+// faults). When such a buffer is freed its mapping goes to a small process-wide cache instead of
+// back to the kernel, and the next large buffer of about that size reuses it: a fresh page must be
+// zeroed by the kernel before it is written, which costs about half as much as the decryption that
+// fills it (docs/performance.md). The cache never holds a secret (PlaintextBuffer wipes before it
+// frees); its pages are handed back lazily (MADV_FREE), so memory pressure reclaims them; it holds
+// at most MSCRYPT_BUFFER_CACHE_MIB MiB (default 1024; 0 turns it off), and ReleaseCachedMemory()
+// empties it.
 class Buffer {
  public:
   Buffer() = default;
@@ -64,13 +70,24 @@ class Buffer {
   // Shrink reduces the logical size (no reallocation).
   void Shrink(size_t new_size) { if (new_size < size_) size_ = new_size; }
 
+  // ReleaseAllocation hands the allocation to the caller (for memory another owner frees, such as a
+  // Python object's); the buffer is empty afterwards. Adopt takes back a released allocation with
+  // the size it was allocated with, so that it is freed the way it was allocated.
+  uint8_t* ReleaseAllocation();
+  static Buffer Adopt(uint8_t* data, size_t allocated_size);
+
  private:
   struct Free {
+    size_t allocated_size;  // value-initialised (0) in an empty Buffer
     void operator()(uint8_t* p) const;
   };
   std::unique_ptr<uint8_t, Free> data_;
   size_t size_ = 0;
 };
+
+// ReleaseCachedMemory unmaps every mapping the buffer cache holds and returns how many bytes that
+// was (for a process that has just dropped its last large model and wants its memory back now).
+size_t ReleaseCachedMemory();
 
 // PlaintextBuffer: a Buffer that holds decrypted (or otherwise secret) bytes and wipes its whole
 // allocation when it is destroyed, moved over or cleared. Every decrypted payload lives in one,
@@ -102,6 +119,9 @@ class PlaintextBuffer {
   void Shrink(size_t new_size);
   // Clear wipes and frees the bytes; the buffer is empty afterwards.
   void Clear();
+  // FreeWiped frees without wiping: for a caller that has wiped every byte it wrote, when wiping
+  // the rest would only fault in pages that were never written.
+  void FreeWiped() { buffer_ = Buffer(); }
 
  private:
   Buffer buffer_;  // bytes past size() were wiped by Shrink
