@@ -375,6 +375,8 @@ uint32_t mscrypt_last_error_hints(void) { return t_last_hints; }
 
 void mscrypt_wipe(void* data, size_t len) { Wipe(data, len); }
 
+size_t mscrypt_release_cached_memory(void) { return mscrypt::ReleaseCachedMemory(); }
+
 size_t mscrypt_last_error(char* buf, size_t buf_len) {
   const std::string& msg = t_last_error;
   if (buf != nullptr && buf_len > 0) {

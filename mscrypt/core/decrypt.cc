@@ -1,11 +1,15 @@
 // The container's read API (container.h): every call runs the one engine of core/read_engine.h
 // with a memory sink, a stream sink, or none (verification).
+#include <cerrno>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <string>
+#include <utility>
 
 #include "core/read_engine.h"
 #include "core/seal_internal.h"
+#include "internal/io/file_mapping.h"
 #include "mscrypt/container.h"
 
 namespace mscrypt {
@@ -19,6 +23,7 @@ using core::MemorySource;
 using core::Plan;
 using core::RunPlan;
 using core::Source;
+using internal::FileMapping;
 using internal::InputFile;
 
 Status BufferTooSmall(size_t have, uint64_t need) {
@@ -57,6 +62,20 @@ Status VerifySource(const Source& src, const SecretBytes& key, Mode mode, const 
 Status CheckSealed(const InputFile& file, const std::string& path, const SecretBytes& key, Mode mode,
                    const Options& options) {
   return core::CheckSealOf(&file, path, key, mode, options.seal_role, options).status();
+}
+
+// ReadWhole runs `read` (which decrypts the whole file into memory) over a mapping of the file,
+// or over pread when it cannot be mapped (internal/io/file_mapping.h). If the mapping was damaged
+// during the read (the file shrank), that is the result, whatever `read` made of the zeros it saw.
+template <typename Fn>
+auto ReadWhole(const InputFile& file, Fn read) -> decltype(read(std::declval<const Source&>())) {
+  const std::unique_ptr<FileMapping> mapping = FileMapping::Map(file);
+  if (mapping == nullptr) return read(FileSource(file));
+  auto result = read(MemorySource(ByteView(mapping->data(), static_cast<size_t>(mapping->size()))));
+  if (!mapping->damaged()) return result;
+  return IoError("'" + file.path() + "' changed while it was read (it shrank, or its device failed a read); "
+                 "nothing was returned; read it again once nothing is writing it")
+      .WithOsError(EIO, file.path());
 }
 
 Status WipeOnFailure(Status s, MutableByteView out) {
@@ -116,8 +135,7 @@ StatusOr<PlaintextBuffer> DecryptFile(const std::string& path, const SecretBytes
   MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));  // before any I/O
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(path));
   MSCRYPT_RETURN_IF_ERROR(CheckSealed(*file, path, key, mode, options));
-  FileSource src(*file);
-  return DecryptSource(src, key, mode, options);
+  return ReadWhole(*file, [&](const Source& src) { return DecryptSource(src, key, mode, options); });
 }
 
 StatusOr<uint64_t> DecryptedFileSize(const std::string& path, const SecretBytes& key, Mode mode,
@@ -137,8 +155,9 @@ Status DecryptFileInto(const std::string& path, const SecretBytes& key, Mode mod
     Status sealed = CheckSealed(**file, path, key, mode, options);
     if (!sealed.ok()) return WipeOnFailure(sealed, out);
   }
-  FileSource src(**file);
-  return WipeOnFailure(DecryptSourceInto(src, key, mode, out, out_size, options), out);
+  Status s = ReadWhole(**file, [&](const Source& src) { return DecryptSourceInto(src, key, mode, out, out_size, options); });
+  if (!s.ok() && out_size != nullptr) *out_size = 0;
+  return WipeOnFailure(std::move(s), out);
 }
 
 Status VerifyFile(const std::string& path, const SecretBytes& key, Mode mode, const Options& options) {

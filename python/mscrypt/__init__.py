@@ -27,6 +27,7 @@ from ._errors import (
 from ._checkpoint import CheckpointTensor, load_checkpoint, save_checkpoint
 from ._container import (
     Plaintext,
+    PlaintextBytes,
     decrypt,
     decrypt_file,
     decrypt_file_into,
@@ -39,6 +40,7 @@ from ._container import (
     inspect,
     is_cipher_file,
     is_mode_available,
+    release_cached_memory,
     verify_file,
     reencrypt_file,
     seal_file,
@@ -71,6 +73,7 @@ __all__ = [
     "OutOfMemoryError",
     "ParameterInfo",
     "Plaintext",
+    "PlaintextBytes",
     "TensorSpec",
     "TruncatedError",
     "UnsupportedError",
@@ -97,6 +100,7 @@ __all__ = [
     "load_mindir",
     "new_key_envelope",
     "read_key",
+    "release_cached_memory",
     "rewrap_key_envelope",
     "save_checkpoint",
     "verify_file",

@@ -18,6 +18,20 @@ Progress = Optional[Callable[[int, int], Any]]
 #: manager it wipes on exit; it is wiped again when the last reference (any view included) goes.
 Plaintext = _mscrypt.Plaintext
 
+#: What :func:`decrypt` returns: a subclass of ``bytes`` (equal to, hashed like and accepted
+#: wherever the same ``bytes`` are) whose memory is wiped when it is freed, and which, when large,
+#: reuses pages the library keeps from earlier large outputs instead of fresh pages the kernel must
+#: zero first (docs/performance.md). It cannot be constructed; ``bytes(x)``, copies and pickles
+#: give plain ``bytes``.
+PlaintextBytes = _mscrypt.PlaintextBytes
+
+
+def release_cached_memory() -> int:
+    """Give back to the system the large buffers mscrypt keeps for reuse (at most
+    ``MSCRYPT_BUFFER_CACHE_MIB``, default 1024 MiB; they never hold plaintext: every buffer is wiped
+    before it is kept). Returns the number of bytes released."""
+    return _mscrypt.release_cached_memory()
+
 
 # format="raw": AES-CBC with PKCS#7 padding, the caller's 16-byte IV and no header (Windows ML's
 # format; what `openssl enc -aes-N-cbc -K KEY -iv IV` writes). It is NOT authenticated: a wrong key
@@ -52,7 +66,8 @@ def encrypt(data: BytesLike, key: BytesLike, mode: Optional[str] = None, *, thre
 
 def decrypt(data: BytesLike, key: BytesLike, mode: Optional[str] = None, *, threads: int = 0,
             legacy: bool = False, format: str = "mindspore", iv: Optional[BytesLike] = None) -> bytes:
-    """Decrypt a container. ``mode=None`` takes the mode from the first block's magic; a named mode
+    """Decrypt a container into a :data:`PlaintextBytes` (``bytes`` that are wiped when freed).
+    ``mode=None`` takes the mode from the first block's magic; a named mode
     is checked against it. ``legacy=True`` reads MindSpore 1.3-1.6 files, which carry NO integrity
     protection (a wrong key or a tampered file then decrypts to garbage silently) and do not name
     their mode, so it must be given. ``format="raw", iv=...``: raw AES-CBC (above)."""

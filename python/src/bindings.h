@@ -59,7 +59,13 @@ Options MakeOptions(const py::handle& threads, const py::handle& legacy);
 // is one, True requires it, False ignores it. Writers: True writes one (None and False do not).
 void ApplySeal(Options* options, const py::handle& seal, bool writer);
 
+// NewPlaintextBytes: an uninitialised mscrypt.PlaintextBytes (a bytes wiped when freed,
+// plaintext_bytes.cc) that C++ fills before Python sees it; PlaintextBytesFrom copies into one.
+py::bytes NewPlaintextBytes(size_t size, uint8_t** data);
+py::bytes PlaintextBytesFrom(ByteView plain);
+
 // Registration hooks of the other binding files.
+void RegisterPlaintextBytes(py::module_& m);
 void RegisterContainer(py::module_& m);
 void RegisterKeys(py::module_& m);
 void RegisterCheckpoint(py::module_& m);

@@ -23,7 +23,7 @@ py::bytes NewBytes(size_t size, uint8_t** data) {
   return py::reinterpret_steal<py::bytes>(obj);
 }
 
-// DecryptedBytes: a bytes object of the plaintext size `size_of` reports, filled by `fill`, both
+// DecryptedBytes: an mscrypt.PlaintextBytes of the plaintext size `size_of` reports, filled by `fill`, both
 // run without the GIL (the size comes first so the bytes are allocated once, exactly).
 template <typename SizeFn, typename FillFn>
 py::bytes DecryptedBytes(SizeFn size_of, FillFn fill) {
@@ -34,7 +34,7 @@ py::bytes DecryptedBytes(SizeFn size_of, FillFn fill) {
   }
   if (!size.ok()) ThrowIfError(size.status());
   uint8_t* out = nullptr;
-  py::bytes result = NewBytes(static_cast<size_t>(*size), &out);
+  py::bytes result = NewPlaintextBytes(static_cast<size_t>(*size), &out);
   Status s;
   {
     py::gil_scoped_release release;
@@ -334,7 +334,7 @@ py::bytes RawBytes(bool encrypt, const py::handle& data, const py::handle& key, 
     out = RawDecrypt(in.view(), k, v.data());
   }
   if (!out.ok()) ThrowIfError(out.status());
-  return py::bytes(reinterpret_cast<const char*>(out->data()), out->size());
+  return PlaintextBytesFrom(out->view());
 }
 
 void RawFile(bool encrypt, const py::handle& src, const py::handle& dst, const py::handle& key, const py::handle& iv,

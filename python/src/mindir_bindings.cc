@@ -211,7 +211,7 @@ void RegisterMindir(py::module_& m) {
                b = g.SerializeModel(inline_);
              }
              if (!b.ok()) ThrowIfError(b.status());
-             return py::bytes(reinterpret_cast<const char*>(b->data()), b->size());
+             return PlaintextBytesFrom(b->view());
            },
            py::arg("inline_external") = false);
   m.def("mindir_load", &LoadFile, py::arg("file_name"), py::arg("dec_key"), py::arg("dec_mode") = "AES-GCM",

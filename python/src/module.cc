@@ -176,6 +176,7 @@ void RegisterMindir(py::module_&) {}
 
 PYBIND11_MODULE(_mscrypt, m) {
   m.doc() = "Native core of mscrypt (private; use the mscrypt package).";
+  mscrypt::python::RegisterPlaintextBytes(m);
   mscrypt::python::RegisterContainer(m);
   mscrypt::python::RegisterKeys(m);
   mscrypt::python::RegisterCheckpoint(m);

@@ -550,6 +550,28 @@ static void test_thread_local_error(void) {
   CHECK(mscrypt_last_error(NULL, 0) == 0);
 }
 
+/* A freed library output of 2 MiB or more is kept for reuse (wiped) until released. */
+static void test_buffer_cache(void) {
+  char plain[300], enc[300];
+  const size_t n = (size_t)3 << 20;
+  uint8_t *pt = (uint8_t *)malloc(n);
+  mscrypt_key *key = make_key(kKey16, 16);
+  mscrypt_buffer *b = NULL;
+  fill_pattern(pt, n, 9);
+  path_in_dir(plain, sizeof(plain), "cache-plain.bin");
+  path_in_dir(enc, sizeof(enc), "cache-enc.bin");
+  CHECK(write_file(plain, pt, n));
+  CHECK_OK(mscrypt_encrypt_file(key, MSCRYPT_MODE_AES_GCM, plain, enc, NULL));
+  (void)mscrypt_release_cached_memory();
+  CHECK_OK(mscrypt_decrypt_file_alloc(key, &b, MSCRYPT_MODE_AES_GCM, enc, NULL));
+  CHECK(mscrypt_buffer_len(b) == n && memcmp(mscrypt_buffer_data(b), pt, n) == 0);
+  mscrypt_buffer_free(b);
+  CHECK(mscrypt_release_cached_memory() >= n);
+  CHECK(mscrypt_release_cached_memory() == 0);
+  mscrypt_key_free(key);
+  free(pt);
+}
+
 static void test_files(void) {
   char plain[300], enc[300], dec[300], existing[300], missing[300], subdir_out[300];
   size_t n = 200000, len = 0, m;
@@ -1671,6 +1693,7 @@ int main(int argc, char **argv) {
   test_failure_contract();
   test_thread_local_error();
   test_files();
+  test_buffer_cache();
   test_raw_and_streams();
   test_file_writer();
   test_callbacks();

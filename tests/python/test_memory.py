@@ -134,3 +134,87 @@ def test_decrypt_file_into_and_its_bad_arguments(tmp_path):
     with pytest.raises(mscrypt.InvalidArgumentError):
         mscrypt.decrypt_file_into(path, KEY, small)
     assert small == bytearray(10)
+
+
+# ---- decrypt() returns mscrypt.PlaintextBytes: bytes that are wiped when freed ---------------
+
+@pytest.mark.parametrize("size", [1, 4096, 3 << 20])
+def test_decrypt_returns_bytes_that_behave_as_bytes(size):
+    import copy
+    import pickle
+    data = np.random.default_rng(size).integers(0, 256, size, dtype=np.uint8).tobytes()
+    for out in (mscrypt.decrypt(mscrypt.encrypt(data, KEY), KEY),
+                mscrypt.decrypt(mscrypt.encrypt(data, KEY, format="raw", iv=bytes(16)), KEY, format="raw", iv=bytes(16))):
+        assert type(out) is mscrypt.PlaintextBytes and isinstance(out, bytes)
+        assert out == data and hash(out) == hash(data) and {data: 1}[out] == 1
+        assert type(out[:3]) is bytes and out[:3] == data[:3] and out.startswith(data[:1])
+        for plain in (bytes(out), copy.copy(out), copy.deepcopy(out), pickle.loads(pickle.dumps(out))):
+            assert type(plain) is bytes and plain == data
+        arr = np.frombuffer(out, dtype=np.uint8)
+        assert not arr.flags.writeable and arr.tobytes() == data
+
+
+def test_plaintext_bytes_cannot_be_made_from_python():
+    with pytest.raises(TypeError):
+        mscrypt.PlaintextBytes(b"x")
+    with pytest.raises(TypeError):
+        bytes.__new__(mscrypt.PlaintextBytes, b"x")
+
+
+def test_large_plaintext_bytes_are_wiped_when_freed_and_their_pages_reused():
+    import ctypes
+    import sys
+    size = 3 << 20
+    data = b"\xa5" * size
+    ct = mscrypt.encrypt(data, KEY)
+    mscrypt.release_cached_memory()
+    out = mscrypt.decrypt(ct, KEY)
+    address = id(out)
+    start = address + sys.getsizeof(b"") - 1  # the bytes object's header, then its bytes
+    assert ctypes.string_at(start, 16) == data[:16]
+    del out
+    gc.collect()
+    # The mapping is kept (still mapped, so it may be read here) and holds no plaintext.
+    assert ctypes.string_at(start, size) == bytes(size), "freed plaintext was not wiped"
+    again = mscrypt.decrypt(ct, KEY)
+    assert id(again) == address and again == data, "the kept pages were not reused"
+    del again
+    assert mscrypt.release_cached_memory() >= size
+    assert mscrypt.release_cached_memory() == 0
+
+
+def test_the_type_reference_count_does_not_grow():
+    import sys
+    ct = mscrypt.encrypt(b"abc", KEY)
+    mscrypt.decrypt(ct, KEY)
+    before = sys.getrefcount(mscrypt.PlaintextBytes)
+    for _ in range(1000):  # each object takes a reference to its type and gives it back
+        mscrypt.decrypt(ct, KEY)
+    assert sys.getrefcount(mscrypt.PlaintextBytes) - before < 2
+
+
+def test_the_buffer_cache_limit_comes_from_the_environment(tmp_path):
+    import subprocess
+    import sys
+    script = ("import mscrypt; k = bytes(32); c = mscrypt.encrypt(bytes(3 << 20), k)\n"
+              "del_ = mscrypt.decrypt_to_memory(c, k); del del_\n"
+              "print(mscrypt.release_cached_memory())")
+    for limit, kept in (("0", False), ("64", True)):
+        env = dict(__import__("os").environ, MSCRYPT_BUFFER_CACHE_MIB=limit)
+        out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+        assert (int(out.stdout) >= 3 << 20) == kept, (limit, out.stdout)
+
+
+def test_a_file_truncated_while_decrypted_to_memory_is_an_error(tmp_path):
+    path = tmp_path / "shrinking.enc"
+    # Four blocks, so that the file is cut between batches (progress runs between them).
+    path.write_bytes(b"".join(mscrypt.encrypt(bytes([i]) * (1 << 20), KEY) for i in range(4)))
+    cut = []
+
+    def truncate(done, total):
+        if not cut:
+            cut.append(done)
+            __import__("os").truncate(path, 4096)
+    with pytest.raises(mscrypt.FileError, match="changed while it was read"):
+        mscrypt.decrypt_file_to_memory(path, KEY, threads=1, progress=truncate)
+    assert cut

@@ -88,15 +88,18 @@ Status Verify(ByteView ciphertext, const SecretBytes& key, Mode mode, const Opti
 
 // ---- Files ----------------------------------------------------------------------------------
 
-// DecryptFile reads `path` with pread and decrypts straight into one buffer of the exact size.
+// DecryptFile decrypts `path` straight into one buffer of the exact size. Whole-file reads
+// (DecryptFile, DecryptFileInto) decrypt each block from a read-only mapping of the file into its
+// final place, so each ciphertext byte is read once and each plaintext byte written once; a file
+// truncated by another process during the call is a kIoError ("changed while it was read"), not
+// a crash (a SIGBUS handler repairs mscrypt's own mappings only; MSCRYPT_MMAP=0 reads with pread).
 StatusOr<PlaintextBuffer> DecryptFile(const std::string& path, const SecretBytes& key, Mode mode,
                              const Options& options = {});
 // DecryptedFileSize: the exact plaintext size of the container in `path` (see DecryptedSize).
 StatusOr<uint64_t> DecryptedFileSize(const std::string& path, const SecretBytes& key, Mode mode,
                                      const Options& options = {});
 // DecryptFileInto decrypts `path` into the caller's buffer, like DecryptInto (kBufferTooSmall
-// writes nothing; any other failure wipes `out`). The file is read with pread, never mapped, so
-// a file truncated by another process during the call is an error, not a crash.
+// writes nothing; any other failure wipes `out`). Read as DecryptFile reads.
 Status DecryptFileInto(const std::string& path, const SecretBytes& key, Mode mode, MutableByteView out,
                        size_t* out_size, const Options& options = {});
 // DecryptFileToFile streams `src` to `dst` with bounded memory (at most kStreamWindowBlocks

@@ -168,6 +168,11 @@ MSCRYPT_EXPORT uint32_t mscrypt_last_error_hints(void);
  * (the routine mscrypt wipes its own keys and plaintext with). NULL or 0 is a no-op. */
 MSCRYPT_EXPORT void mscrypt_wipe(void *data, size_t len);
 
+/* mscrypt_release_cached_memory gives back to the system the large buffers the library keeps for
+ * reuse (freed outputs of 2 MiB and more, up to MSCRYPT_BUFFER_CACHE_MIB MiB, default 1024; wiped
+ * before they are kept) and returns how many bytes that was. Never fails. */
+MSCRYPT_EXPORT size_t mscrypt_release_cached_memory(void);
+
 /* ---- Modes, formats, sizes ------------------------------------------------------------------- */
 
 /* mscrypt_mode: the cipher of a container (one mode per container). Numbers are stable and equal
@@ -562,7 +567,8 @@ MSCRYPT_EXPORT mscrypt_status mscrypt_verify_file(const mscrypt_key *key, mscryp
 
 /* mscrypt_decrypt_file_alloc decrypts the whole file `path` into one library-allocated buffer
  * of the exact plaintext size and sets *out to it (free with mscrypt_buffer_free, which wipes
- * it). Reads use pread; blocks are decrypted in parallel straight into the buffer. On failure
+ * it). Blocks are decrypted in parallel from a read-only mapping of the file straight into the
+ * buffer (see mscrypt_decrypt_file_into for a file that shrinks meanwhile). On failure
  * *out is NULL. An empty file gives an empty buffer (not NULL). */
 MSCRYPT_EXPORT mscrypt_status mscrypt_decrypt_file_alloc(const mscrypt_key *key,
                                                          mscrypt_buffer **out, mscrypt_mode mode,
@@ -581,9 +587,11 @@ MSCRYPT_EXPORT mscrypt_status mscrypt_decrypted_file_size(const mscrypt_key *key
 /* mscrypt_decrypt_file_into decrypts the file `path` into the caller's buffer `out` (size it
  * with mscrypt_decrypted_file_size), with the buffer contract of mscrypt_decrypt: on failure
  * *out_len is 0 and out[0, max_out_len) is zero-filled (BUFFER_TOO_SMALL: untouched, *out_len =
- * size needed). The file is read with pread, never memory-mapped: a file truncated or replaced by
- * another process during the call gives an error (MSCRYPT_ERR_TRUNCATED or MSCRYPT_ERR_IO), never
- * a crash. */
+ * size needed). The file is read through a read-only mapping: a file truncated by another process
+ * during the call gives MSCRYPT_ERR_IO ("changed while it was read"), never a crash; the library
+ * installs a SIGBUS handler for that on first use, which repairs faults in its own mappings only
+ * and passes every other one to the handler before it. MSCRYPT_MMAP=0 in the environment reads
+ * with pread instead (MSCRYPT_ERR_TRUNCATED or MSCRYPT_ERR_IO) and installs no handler. */
 MSCRYPT_EXPORT mscrypt_status mscrypt_decrypt_file_into(const mscrypt_key *key, uint8_t *out,
                                                         size_t *out_len, size_t max_out_len,
                                                         mscrypt_mode mode, const char *path,

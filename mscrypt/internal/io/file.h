@@ -34,6 +34,7 @@ class InputFile {
   InputFile(int fd, uint64_t size, std::string path, uint64_t dev, uint64_t ino)
       : fd_(fd), size_(size), path_(std::move(path)), dev_(dev), ino_(ino) {}
   friend class AtomicFile;
+  friend class FileMapping;
   int fd_;
   uint64_t size_;
   std::string path_;
