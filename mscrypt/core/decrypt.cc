@@ -35,6 +35,7 @@ Status DecryptSourceInto(const Source& src, const SecretBytes& key, Mode mode, M
                          size_t* out_size, const Options& options) {
   MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));
   MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, &key));
+  src.Release(0, src.size());  // the headers the plan read
   if (out.size < plan.plaintext_size) return BufferTooSmall(out.size, plan.plaintext_size);
   MemorySink sink(out);
   MSCRYPT_RETURN_IF_ERROR(RunPlan(src, plan, mode, options.format, key, &sink, options));
@@ -71,7 +72,7 @@ template <typename Fn>
 auto ReadWhole(const InputFile& file, Fn read) -> decltype(read(std::declval<const Source&>())) {
   const std::unique_ptr<FileMapping> mapping = FileMapping::Map(file);
   if (mapping == nullptr) return read(FileSource(file));
-  auto result = read(MemorySource(ByteView(mapping->data(), static_cast<size_t>(mapping->size()))));
+  auto result = read(core::MappedSource(*mapping));
   if (!mapping->damaged()) return result;
   return IoError("'" + file.path() + "' changed while it was read (it shrank, or its device failed a read); "
                  "nothing was returned; read it again once nothing is writing it")
@@ -87,6 +88,7 @@ StatusOr<PlaintextBuffer> DecryptSource(const Source& src, const SecretBytes& ke
                                         const Options& options) {
   MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));
   MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, &key));
+  src.Release(0, src.size());  // the headers the plan read
   if (plan.plaintext_size > std::numeric_limits<size_t>::max()) {
     return Status(StatusCode::kResourceExhausted, "plaintext does not fit in memory");
   }

@@ -124,7 +124,15 @@ Status OpenEntry(const Source& src, const BlockEntry& e, const ModeSpec& spec, F
     if (out == nullptr) out = into;
   }
   size_t produced = 0;
-  MSCRYPT_RETURN_IF_ERROR(internal::OpenBlock(spec, format, key, iv, tag, ct, e.cipher_len, out, &produced));
+  // From memory, the source is told what was read as the decryption goes (a mapping drops it).
+  const uint64_t ct_offset = e.offset + e.header_size;
+  uint64_t released = e.offset;
+  const internal::ConsumedFn release = [&](size_t consumed) {
+    src.Release(released, ct_offset + consumed - released);
+    released = ct_offset + consumed;
+  };
+  MSCRYPT_RETURN_IF_ERROR(internal::OpenBlock(spec, format, key, iv, tag, ct, e.cipher_len, out, &produced,
+                                              src.direct() != nullptr ? &release : nullptr));
   if (dst.data != nullptr && produced != e.pt_len) {
     Wipe(out, produced);
     return InternalError("decrypted length differs from the planned length");
@@ -184,6 +192,11 @@ Status RunJob(const Source& src, const Plan& plan, const Job& job, const ModeSpe
 }
 
 }  // namespace
+
+MappedSource::MappedSource(const internal::FileMapping& mapping)
+    : MemorySource(ByteView(mapping.data(), static_cast<size_t>(mapping.size()))), mapping_(mapping) {}
+
+void MappedSource::Release(uint64_t offset, uint64_t size) const { mapping_.Drop(offset, size); }
 
 Status MemorySource::Read(uint64_t offset, MutableByteView out) const {
   std::memcpy(out.data, data_.data + offset, out.size);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "internal/io/file.h"
+#include "internal/io/file_mapping.h"
 #include "mscrypt/container.h"
 
 namespace mscrypt::core {
@@ -25,6 +26,9 @@ class Source {
   virtual Status Read(uint64_t offset, MutableByteView out) const = 0;
   // direct: the bytes, when the container is in memory; nullptr for files.
   virtual const uint8_t* direct() const { return nullptr; }
+  // Release: the engine is done with [offset, offset + size) (a mapped file drops those pages from
+  // the process, so its resident memory stays at the blocks in flight, not the whole file).
+  virtual void Release(uint64_t /*offset*/, uint64_t /*size*/) const {}
 };
 
 class MemorySource : public Source {
@@ -36,6 +40,16 @@ class MemorySource : public Source {
 
  private:
   ByteView data_;
+};
+
+// MappedSource: a file read through its mapping (internal/io/file_mapping.h), as memory.
+class MappedSource : public MemorySource {
+ public:
+  explicit MappedSource(const internal::FileMapping& mapping);
+  void Release(uint64_t offset, uint64_t size) const override;
+
+ private:
+  const internal::FileMapping& mapping_;
 };
 
 class FileSource : public Source {

@@ -87,11 +87,15 @@ StatusOr<CtxPtr> NewCtx() {
 }
 
 // Update processes `len` bytes in INT_MAX-safe slices; returns bytes written.
+// UpdateAll runs the cipher over all of `in`; with `consumed`, in pieces of kConsumedStep, telling
+// it after each how much of `in` is done.
 bool UpdateAll(EVP_CIPHER_CTX* ctx, bool encrypt, const uint8_t* in, size_t len, uint8_t* out,
-               size_t* written) {
+               size_t* written, const ConsumedFn* consumed = nullptr) {
   *written = 0;
+  const size_t step = consumed != nullptr ? kConsumedStep : kMaxUpdate;
+  size_t done = 0;
   while (len > 0) {
-    const int chunk = static_cast<int>(len < kMaxUpdate ? len : kMaxUpdate);
+    const int chunk = static_cast<int>(len < step ? len : step);
     int outl = 0;
     const int ok = encrypt ? EVP_EncryptUpdate(ctx, out + *written, &outl, in, chunk)
                            : EVP_DecryptUpdate(ctx, out + *written, &outl, in, chunk);
@@ -99,6 +103,8 @@ bool UpdateAll(EVP_CIPHER_CTX* ctx, bool encrypt, const uint8_t* in, size_t len,
     *written += static_cast<size_t>(outl);
     in += chunk;
     len -= static_cast<size_t>(chunk);
+    done += static_cast<size_t>(chunk);
+    if (consumed != nullptr) (*consumed)(done);
   }
   return true;
 }
@@ -144,7 +150,7 @@ Status SealBlock(const ModeSpec& spec, const SecretBytes& key, const uint8_t iv[
 
 Status OpenBlock(const ModeSpec& spec, Format format, const SecretBytes& key, const uint8_t iv[16],
                  const uint8_t* tag, const uint8_t* ciphertext, size_t cipher_len, uint8_t* out,
-                 size_t* plaintext_len) {
+                 size_t* plaintext_len, const ConsumedFn* consumed) {
   *plaintext_len = 0;
   MSCRYPT_ASSIGN_OR_RETURN(const EVP_CIPHER* cipher, GetCipher(spec, format, key));
   MSCRYPT_ASSIGN_OR_RETURN(CtxPtr ctx, NewCtx());
@@ -165,7 +171,7 @@ Status OpenBlock(const ModeSpec& spec, Format format, const SecretBytes& key, co
   }
   size_t written = 0;
   const bool tagged = spec.tag_size > 0 && format == Format::kCurrent;
-  bool ok = UpdateAll(ctx.get(), false, ciphertext, cipher_len, out, &written);
+  bool ok = UpdateAll(ctx.get(), false, ciphertext, cipher_len, out, &written, consumed);
   if (ok && tagged) {
     ok = EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(spec.tag_size),
                              const_cast<uint8_t*>(tag)) == 1;

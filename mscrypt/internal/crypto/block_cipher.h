@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "mscrypt/bytes.h"
@@ -25,13 +26,18 @@ bool IsCipherAvailable(const ModeSpec& spec);
 Status SealBlock(const ModeSpec& spec, const SecretBytes& key, const uint8_t iv[16], const uint8_t* plaintext,
                  size_t plaintext_len, uint8_t* out, uint8_t tag_out[16]);
 
+// ConsumedFn: told how many bytes of the ciphertext a call has read so far (every kConsumedStep),
+// so a caller reading from a mapping can drop the pages behind it.
+using ConsumedFn = std::function<void(size_t consumed)>;
+constexpr size_t kConsumedStep = size_t{4} << 20;
+
 // OpenBlock decrypts one block into `out`, which must hold `cipher_len` bytes (GCM, legacy GCM)
 // or `cipher_len - 1` bytes (CBC). `out` may equal `ciphertext`. Sets *plaintext_len.
 // `tag` is required for current-format GCM and ignored otherwise. On failure `out` is wiped:
 // unauthenticated plaintext never survives a failed call.
 Status OpenBlock(const ModeSpec& spec, Format format, const SecretBytes& key, const uint8_t iv[16],
                  const uint8_t* tag, const uint8_t* ciphertext, size_t cipher_len, uint8_t* out,
-                 size_t* plaintext_len);
+                 size_t* plaintext_len, const ConsumedFn* consumed = nullptr);
 
 // CbcPaddingLength decrypts only the final cipher block to read the PKCS#7 pad length (1-16),
 // so exact plaintext sizes are known before the bulk pass. `prev` is the previous ciphertext

@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -108,11 +109,23 @@ std::unique_ptr<FileMapping> FileMapping::Map(const InputFile& file) {
     return nullptr;
   }
   (void)madvise(p, size, MADV_WILLNEED);  // read ahead of a cold file
+#ifdef MADV_NOHUGEPAGE
+  // Page by page: a header read would otherwise map a whole 2 MiB page-cache folio, and the pages
+  // behind the decryption could not be dropped at the granularity it reads them.
+  (void)madvise(p, size, MADV_NOHUGEPAGE);
+#endif
   const auto begin = reinterpret_cast<uintptr_t>(p);
   g_slots[slot].damaged.store(false, std::memory_order_relaxed);
   g_slots[slot].begin.store(begin, std::memory_order_release);
   g_slots[slot].end.store(begin + size, std::memory_order_release);
   return std::unique_ptr<FileMapping>(new FileMapping(static_cast<const uint8_t*>(p), file.size(), slot));
+}
+
+void FileMapping::Drop(uint64_t offset, uint64_t size) const {
+  const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  const uint64_t begin = (offset + page - 1) / page * page;
+  const uint64_t end = std::min(offset + size, size_) / page * page;
+  if (end > begin) (void)madvise(const_cast<uint8_t*>(data_) + begin, static_cast<size_t>(end - begin), MADV_DONTNEED);
 }
 
 bool FileMapping::damaged() const { return g_slots[slot_].damaged.load(std::memory_order_acquire); }

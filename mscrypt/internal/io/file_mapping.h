@@ -31,6 +31,9 @@ class FileMapping {
 
   const uint8_t* data() const { return data_; }
   uint64_t size() const { return size_; }
+  // Drop unmaps the whole pages inside [offset, offset + size) from the process (they stay in the
+  // page cache; touching them again maps them again).
+  void Drop(uint64_t offset, uint64_t size) const;
   // damaged: a page of the mapping could not be read (the file shrank, or an I/O error), and
   // zeros were read in its place. Whatever was computed from the mapping must be discarded.
   bool damaged() const;
