@@ -132,12 +132,27 @@ Status Verify(ByteView ciphertext, const SecretBytes& key, Mode mode, const Opti
 
 // ---- Files ------------------------------------------------------------------------------------
 
-StatusOr<PlaintextBuffer> DecryptFile(const std::string& path, const SecretBytes& key, Mode mode,
-                                      const Options& options) {
+namespace {
+
+StatusOr<PlaintextBuffer> DecryptWholeFile(const std::string& path, const SecretBytes& key, Mode mode,
+                                           const Options& options, bool mapped) {
   MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));  // before any I/O
   MSCRYPT_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(path));
   MSCRYPT_RETURN_IF_ERROR(CheckSealed(*file, path, key, mode, options));
-  return ReadWhole(*file, [&](const Source& src) { return DecryptSource(src, key, mode, options); });
+  const auto decrypt = [&](const Source& src) { return DecryptSource(src, key, mode, options); };
+  return mapped ? ReadWhole(*file, decrypt) : decrypt(FileSource(*file));
+}
+
+}  // namespace
+
+StatusOr<PlaintextBuffer> DecryptFile(const std::string& path, const SecretBytes& key, Mode mode,
+                                      const Options& options) {
+  return DecryptWholeFile(path, key, mode, options, /*mapped=*/true);
+}
+
+StatusOr<PlaintextBuffer> core::DecryptFileWithPread(const std::string& path, const SecretBytes& key, Mode mode,
+                                                     const Options& options) {
+  return DecryptWholeFile(path, key, mode, options, /*mapped=*/false);
 }
 
 StatusOr<uint64_t> DecryptedFileSize(const std::string& path, const SecretBytes& key, Mode mode,

@@ -87,7 +87,9 @@ StatusOr<Payload> ReadPayloadFile(const std::string& path, const PayloadReadOpti
       StatusOr<ContainerInfo> info = InspectFile(path, options.container.format);
       if (info.ok()) MSCRYPT_RETURN_IF_ERROR(options.check_size(info->plaintext_size_min));
     }
-    MSCRYPT_ASSIGN_OR_RETURN(payload.owned_, DecryptFile(path, *options.key, options.mode, options.container));
+    // pread, not a mapping: a loader's peak memory stays the payload itself.
+    MSCRYPT_ASSIGN_OR_RETURN(payload.owned_,
+                             core::DecryptFileWithPread(path, *options.key, options.mode, options.container));
     payload.encrypted_ = true;
     payload.mode_ = options.mode;
     return payload;

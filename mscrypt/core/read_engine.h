@@ -144,6 +144,12 @@ class StreamSink : public PlaintextSink {
 Status RunPlan(const Source& src, const Plan& plan, Mode mode, Format format, const SecretBytes& key,
                PlaintextSink* sink, const Options& options);
 
+// DecryptFileWithPread: DecryptFile reading with pread into the output (GCM blocks are decrypted
+// in place there) instead of through a mapping: slower, but the process never holds any of the
+// file's pages, so a model loader's peak memory is its output alone (docs/performance.md).
+StatusOr<PlaintextBuffer> DecryptFileWithPread(const std::string& path, const SecretBytes& key, Mode mode,
+                                               const Options& options);
+
 // StreamWindowBytes: the container bytes a stream sink holds per batch (kStreamWindowBlocks
 // blocks at most, whatever the thread count).
 uint64_t StreamWindowBytes(const Options& options);
