@@ -29,7 +29,7 @@ Status SealBlock(const ModeSpec& spec, const SecretBytes& key, const uint8_t iv[
 // ConsumedFn: told how many bytes of the ciphertext a call has read so far (every kConsumedStep),
 // so a caller reading from a mapping can drop the pages behind it.
 using ConsumedFn = std::function<void(size_t consumed)>;
-constexpr size_t kConsumedStep = size_t{4} << 20;
+constexpr size_t kConsumedStep = size_t{16} << 20;
 
 // OpenBlock decrypts one block into `out`, which must hold `cipher_len` bytes (GCM, legacy GCM)
 // or `cipher_len - 1` bytes (CBC). `out` may equal `ciphertext`. Sets *plaintext_len.
