@@ -1,4 +1,5 @@
 #include <openssl/crypto.h>
+#include <pthread.h>
 #include <sys/mman.h>
 
 #include <atomic>
@@ -104,7 +105,12 @@ class MappingCache {
     size_t length;
   };
 
-  MappingCache() : limit_bytes_(LimitFromEnvironment()) {}
+  MappingCache() : limit_bytes_(LimitFromEnvironment()) {
+    // fork() while a worker thread holds the lock would leave the child's copy locked forever:
+    // hold it across fork, release it on both sides (as malloc does for its own locks).
+    pthread_atfork([] { Instance().mu_.lock(); }, [] { Instance().mu_.unlock(); },
+                   [] { Instance().mu_.unlock(); });
+  }
 
   // MSCRYPT_BUFFER_CACHE_MIB: a decimal number of MiB; anything else leaves the default.
   static size_t LimitFromEnvironment() {
