@@ -2,12 +2,14 @@
 #include <pthread.h>
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "mscrypt/bytes.h"
@@ -40,8 +42,9 @@ uint8_t* NewMapping(size_t length, size_t size) {
   return p;
 }
 
-// MappingCache: freed large mappings, reused by the next allocation of the same mapping length
-// (a reloaded model has the size it had). Most recently freed last; the oldest goes first.
+// MappingCache: the large mappings, those in use (lent) and those freed and kept, which the next
+// allocation of about the same size reuses (a reloaded model has the size it had). Kept ones are
+// ordered most recently freed last; the oldest goes first.
 class MappingCache {
  public:
   static MappingCache& Instance() {
@@ -49,19 +52,43 @@ class MappingCache {
     return *cache;
   }
 
-  uint8_t* Take(size_t length) {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (size_t i = entries_.size(); i-- > 0;) {
-      if (entries_[i].length != length) continue;
-      uint8_t* p = entries_[i].data;
-      entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(i));
-      cached_bytes_ -= length;
-      return p;
+  // Allocate: a kept mapping that fits `size` with little to spare (the smallest whose length is
+  // at most an eighth, or one huge page, over what `size` needs), or a new one.
+  uint8_t* Allocate(size_t size) {
+    const size_t length = MappingLength(size);
+    const size_t most = length + std::max(length / 8, kHugePageSize);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      size_t best = entries_.size();
+      for (size_t i = 0; i < entries_.size(); ++i) {
+        const size_t have = entries_[i].length;
+        if (have >= length && have <= most && (best == entries_.size() || have < entries_[best].length)) best = i;
+      }
+      if (best != entries_.size()) {
+        const Entry e = entries_[best];
+        entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(best));
+        cached_bytes_ -= e.length;
+        lent_[e.data] = e.length;
+        return e.data;
+      }
     }
-    return nullptr;
+    uint8_t* p = NewMapping(length, size);
+    if (p != nullptr) {
+      std::lock_guard<std::mutex> lock(mu_);
+      lent_[p] = length;
+    }
+    return p;
   }
 
-  void Give(uint8_t* p, size_t length) {
+  void Free(uint8_t* p) {
+    size_t length = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      const auto it = lent_.find(p);
+      if (it == lent_.end()) return;  // not lent by Allocate (cannot happen through Buffer)
+      length = it->second;
+      lent_.erase(it);
+    }
     if (length > limit_bytes_) {
       munmap(p, length);
       return;
@@ -125,6 +152,7 @@ class MappingCache {
   }
 
   std::mutex mu_;
+  std::unordered_map<uint8_t*, size_t> lent_;  // mappings in use, by address: their lengths
   std::vector<Entry> entries_;
   size_t cached_bytes_ = 0;
   const size_t limit_bytes_;
@@ -134,7 +162,7 @@ class MappingCache {
 
 void Buffer::Free::operator()(uint8_t* p) const {
   if (allocated_size >= kHugePageSize) {
-    MappingCache::Instance().Give(p, MappingLength(allocated_size));
+    MappingCache::Instance().Free(p);
   } else {
     std::free(p);
   }
@@ -147,9 +175,7 @@ StatusOr<Buffer> Buffer::Allocate(size_t size) {
   uint8_t* p = nullptr;
   if (size >= kHugePageSize) {
     if (size <= SIZE_MAX - 2 * kHugePageSize) {
-      const size_t length = MappingLength(size);
-      p = MappingCache::Instance().Take(length);
-      if (p == nullptr) p = NewMapping(length, size);
+      p = MappingCache::Instance().Allocate(size);
     }
   } else {
     p = static_cast<uint8_t*>(std::malloc(size));

@@ -513,7 +513,14 @@ TEST(ResourceBounds, LargeBuffersAreReusedWipedAndReleasable) {
   EXPECT_EQ(std::count(reused.data(), reused.data() + kSize, 0), static_cast<std::ptrdiff_t>(kSize))
       << "a reused buffer shows bytes of the plaintext it held";
   reused = Buffer();
-  EXPECT_EQ(ReleaseCachedMemory(), size_t{10} << 20);  // rounded up to whole 2 MiB pages
+  // A little smaller fits too (at most an eighth or one huge page to spare); much smaller does not.
+  Buffer smaller = Value(Buffer::Allocate(size_t{8} << 20));
+  EXPECT_EQ(smaller.data(), first);
+  smaller = Buffer();
+  Buffer much_smaller = Value(Buffer::Allocate(size_t{3} << 20));
+  EXPECT_NE(much_smaller.data(), first) << "a 10 MiB mapping was spent on 3 MiB";
+  much_smaller = Buffer();
+  EXPECT_EQ(ReleaseCachedMemory(), (size_t{10} << 20) + (size_t{4} << 20));  // whole 2 MiB pages
   EXPECT_EQ(ReleaseCachedMemory(), 0u);
 }
 
