@@ -1,7 +1,6 @@
 // The container's read API (container.h): every call runs the one engine of core/read_engine.h
 // with a memory sink, a stream sink, or none (verification).
 #include <cerrno>
-#include <cstring>
 #include <limits>
 #include <memory>
 #include <string>
@@ -35,7 +34,6 @@ Status DecryptSourceInto(const Source& src, const SecretBytes& key, Mode mode, M
                          size_t* out_size, const Options& options) {
   MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));
   MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, &key));
-  src.Release(0, src.size());  // the headers the plan read
   if (out.size < plan.plaintext_size) return BufferTooSmall(out.size, plan.plaintext_size);
   MemorySink sink(out);
   MSCRYPT_RETURN_IF_ERROR(RunPlan(src, plan, mode, options.format, key, &sink, options));
@@ -88,7 +86,6 @@ StatusOr<PlaintextBuffer> DecryptSource(const Source& src, const SecretBytes& ke
                                         const Options& options) {
   MSCRYPT_RETURN_IF_ERROR(CheckReadRequest(mode, key, options));
   MSCRYPT_ASSIGN_OR_RETURN(Plan plan, MakePlan(src, mode, options.format, &key));
-  src.Release(0, src.size());  // the headers the plan read
   if (plan.plaintext_size > std::numeric_limits<size_t>::max()) {
     return Status(StatusCode::kResourceExhausted, "plaintext does not fit in memory");
   }

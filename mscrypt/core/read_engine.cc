@@ -267,6 +267,7 @@ StatusOr<Plan> MakePlan(const Source& src, Mode mode, Format format, const Secre
     e.pt_offset = plan.plaintext_size;
     plan.plaintext_size += e.pt_len;
   }
+  src.Release(0, src.size());  // done with the headers (and CBC tails) the plan read
   return plan;
 }
 

@@ -83,7 +83,8 @@ struct Plan {
   uint64_t plaintext_size = 0;
 };
 
-// MakePlan walks every header once; with `key` it also fixes exact CBC plaintext lengths.
+// MakePlan walks every header once; with `key` it also fixes exact CBC plaintext lengths. It
+// releases what it read from the source.
 StatusOr<Plan> MakePlan(const Source& src, Mode mode, Format format, const SecretBytes* key);
 
 // PlaintextSink: where the engine puts decrypted blocks. Blocks are decrypted in batches of

@@ -86,9 +86,8 @@ StatusOr<CtxPtr> NewCtx() {
   return ctx;
 }
 
-// Update processes `len` bytes in INT_MAX-safe slices; returns bytes written.
-// UpdateAll runs the cipher over all of `in`; with `consumed`, in pieces of kConsumedStep, telling
-// it after each how much of `in` is done.
+// UpdateAll runs the cipher over all of `in` in INT_MAX-safe slices and sets *written; with
+// `consumed`, in slices of kConsumedStep, telling it after each how much of `in` is done.
 bool UpdateAll(EVP_CIPHER_CTX* ctx, bool encrypt, const uint8_t* in, size_t len, uint8_t* out,
                size_t* written, const ConsumedFn* consumed = nullptr) {
   *written = 0;
