@@ -12,9 +12,9 @@ Memory and lifetime (measured with OpenVINO 2026.4; see ``tests/python/test_runt
   ``compile_model`` is safe. (A tensor wrapping caller memory with ``shared_memory=True`` would
   not be: OpenVINO does not keep the Python buffer alive, and compiled models read it after the
   Model is gone.) OpenVINO does not wipe that memory when it frees it.
-* The XML (or ONNX) text is decrypted into a :class:`mscrypt.Plaintext`, copied once into the
-  ``bytes`` OpenVINO's reader requires, parsed, and both are wiped before returning (the bytes copy
-  never leaves this function, so it is overwritten in place).
+* The XML (or ONNX) text is decrypted straight into the ``bytes`` OpenVINO's reader requires (a
+  :data:`mscrypt.PlaintextBytes`), parsed, and wiped before returning (it never leaves this
+  function, so it is overwritten in place).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from . import _mscrypt
-from ._container import decrypt_file_into, decrypt_file_to_memory, decrypted_size
+from ._container import decrypt_file_into, decrypted_size
 from ._errors import Error, checked_path
 
 
@@ -54,9 +54,8 @@ def read_model(model_path: Any, weights_path: Any = None, *, key: Any, mode: Opt
         size = decrypted_size(weights_path, key, mode)
         weights = ov.Tensor(ov.Type.u8, [size])  # OpenVINO-owned: lives as long as anything uses it
         decrypt_file_into(weights_path, key, weights.data, mode)
-    with decrypt_file_to_memory(model_path, key, mode) as text:
-        raw = bytes(text)  # the reader takes bytes only
-        try:
-            return core.read_model(raw, weights) if weights is not None else core.read_model(raw)
-        finally:
-            _mscrypt._wipe_private_bytes(raw)
+    raw = _mscrypt.decrypt_file_to_bytes(model_path, key, mode, 0)  # the reader takes bytes only
+    try:
+        return core.read_model(raw, weights) if weights is not None else core.read_model(raw)
+    finally:
+        _mscrypt._wipe_private_bytes(raw)  # now, not only when freed
