@@ -6,12 +6,12 @@ mscrypt's tests then require SealKeyEnvelopeForTesting to produce the same bytes
 OpenKeyEnvelope to return the key. `--check` compares with the committed file instead of writing.
 """
 
-import argparse
-import sys
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+from vector_file import write_or_check  # beside this script
 
 OUT = Path(__file__).resolve().parents[1] / "files" / "key_envelope_vectors.txt"
 
@@ -45,16 +45,7 @@ def render():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", action="store_true", help="compare with the committed file")
-    args = parser.parse_args()
-    text = render()
-    if args.check:
-        if OUT.read_text() != text:
-            sys.exit(f"{OUT} differs from what pyca/cryptography produces from docs/format.md §9")
-        print(f"{OUT.name}: {len(CASES)} vectors reproduced by pyca/cryptography")
-        return
-    OUT.write_text(text)
+    write_or_check(__doc__, OUT, render, "docs/format.md §9", f"{len(CASES)} vectors reproduced by pyca/cryptography")
 
 
 if __name__ == "__main__":

@@ -8,14 +8,14 @@ tests/cc/seal_test.cc requires mscrypt's SealFile to write exactly SEAL. `--chec
 the committed file instead of writing.
 """
 
-import argparse
 import hashlib
 import struct
-import sys
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from vector_file import write_or_check  # beside this script
 
 FILES = Path(__file__).resolve().parents[1] / "files"
 OUT = FILES / "seal_vectors.txt"
@@ -77,16 +77,7 @@ def render():
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--check", action="store_true")
-    args = ap.parse_args()
-    text = render()
-    if args.check:
-        if OUT.read_text() != text:
-            sys.exit(f"{OUT} differs from what pyca/cryptography produces from docs/format.md §11")
-        print(f"{OUT.name}: {len(CASES)} seals reproduced by pyca/cryptography")
-        return
-    OUT.write_text(text)
+    write_or_check(__doc__, OUT, render, "docs/format.md §11", f"{len(CASES)} seals reproduced by pyca/cryptography")
 
 
 if __name__ == "__main__":
