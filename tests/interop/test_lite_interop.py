@@ -66,20 +66,22 @@ def lite_model(tmp_path_factory):
     return d / "tiny.mindir", d / "x.npy", np.load(d / "reference.npy")
 
 
-def _libmscrypt():
+@pytest.fixture(scope="module")
+def libmscrypt():
+    """The installed package's libmscrypt.so, as `python -m mscrypt --libdir` names it."""
     out = subprocess.run([sys.executable, "-m", "mscrypt", "--libdir"], capture_output=True, text=True, check=True)
     return os.path.join(out.stdout.strip(), "libmscrypt.so")
 
 
 @pytest.mark.parametrize("mode,key_size", [("AES-GCM", 16), ("AES-GCM", 32), ("AES-CBC", 32)])
-def test_lite_builds_the_model_from_mscrypt_memory(lite_model, tmp_path, mode, key_size):
+def test_lite_builds_the_model_from_mscrypt_memory(lite_model, libmscrypt, tmp_path, mode, key_size):
     plain, x, reference = lite_model
     key = bytes(range(1, key_size + 1))
     enc = tmp_path / "tiny.mindir.enc"
     mscrypt.encrypt_file(plain, enc, key, mode)
     assert enc.read_bytes() != plain.read_bytes()
     before = set(os.listdir(tmp_path))
-    r = _lite([DEMO, str(enc), "--lib", _libmscrypt(), "--input", str(x), "--output", "out.npy"], tmp_path,
+    r = _lite([DEMO, str(enc), "--lib", libmscrypt, "--input", str(x), "--output", "out.npy"], tmp_path,
               env={"MSCRYPT_KEY_HEX": key.hex()})
     assert "inputs: [('x', [2, 4])]" in r.stdout
     assert set(os.listdir(tmp_path)) - before == {"out.npy"}, "a file other than the requested output appeared"
@@ -87,7 +89,7 @@ def test_lite_builds_the_model_from_mscrypt_memory(lite_model, tmp_path, mode, k
     assert out.dtype == reference.dtype and out.tobytes() == reference.tobytes()
 
 
-def test_lite_demo_errors_are_mscrypts_and_hold_no_key(lite_model, tmp_path):
+def test_lite_demo_errors_are_mscrypts_and_hold_no_key(lite_model, libmscrypt, tmp_path):
     plain, _, _ = lite_model
     key = bytes(range(16))
     enc = tmp_path / "tiny.mindir.enc"
@@ -96,6 +98,6 @@ def test_lite_demo_errors_are_mscrypts_and_hold_no_key(lite_model, tmp_path):
     for env, expected in (({"MSCRYPT_KEY_HEX": wrong.hex()}, "authentication failed"),
                           ({"MSCRYPT_KEY_HEX": key.hex()[:-1]}, "odd number of digits"),
                           ({}, "MSCRYPT_KEY_HEX")):
-        r = _lite([DEMO, str(enc), "--lib", _libmscrypt()], tmp_path, env=env, check=False)
+        r = _lite([DEMO, str(enc), "--lib", libmscrypt], tmp_path, env=env, check=False)
         assert r.returncode != 0 and expected in r.stderr, r.stderr
         assert wrong.hex() not in r.stderr and key.hex()[:20] not in r.stderr
