@@ -199,7 +199,8 @@ def test_the_buffer_cache_limit_comes_from_the_environment(tmp_path):
     script = ("import mscrypt; k = bytes(32); c = mscrypt.encrypt(bytes(3 << 20), k)\n"
               "del_ = mscrypt.decrypt_to_memory(c, k); del del_\n"
               "print(mscrypt.release_cached_memory())")
-    for limit, kept in (("0", False), ("64", True)):
+    # Anything but a decimal number of MiB leaves the default (1024 MiB).
+    for limit, kept in (("0", False), ("64", True), ("lots", True), ("-1", True), ("", True)):
         env = dict(__import__("os").environ, MSCRYPT_BUFFER_CACHE_MIB=limit)
         out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
         assert (int(out.stdout) >= 3 << 20) == kept, (limit, out.stdout)
@@ -218,3 +219,21 @@ def test_a_file_truncated_while_decrypted_to_memory_is_an_error(tmp_path):
     with pytest.raises(mscrypt.FileError, match="changed while it was read"):
         mscrypt.decrypt_file_to_memory(path, KEY, threads=1, progress=truncate)
     assert cut
+
+
+def test_mscrypt_mmap_0_reads_without_a_mapping_or_a_sigbus_handler(tmp_path):
+    import subprocess
+    import sys
+    path = tmp_path / "m.enc"
+    path.write_bytes(mscrypt.encrypt(b"z" * (3 << 20), KEY))
+    # Whether this process catches SIGBUS (bit 7 - 1 of SigCgt) after a whole-file read.
+    script = ("import signal, sys, mscrypt\n"
+              "assert bytes(mscrypt.decrypt_file_to_memory(sys.argv[1], bytes(range(32)))) == b'z' * (3 << 20)\n"
+              "mask = int([l for l in open('/proc/self/status') if l.startswith('SigCgt:')][0].split()[1], 16)\n"
+              "print(bool(mask >> (signal.SIGBUS - 1) & 1))\n")
+    for value, caught in ((None, "True"), ("0", "False")):
+        env = {k: v for k, v in __import__("os").environ.items() if k not in ("MSCRYPT_MMAP", "PYTHONFAULTHANDLER")}
+        if value is not None:
+            env["MSCRYPT_MMAP"] = value
+        out = subprocess.run([sys.executable, "-c", script, str(path)], env=env, capture_output=True, text=True)
+        assert out.returncode == 0 and out.stdout.strip() == caught, (value, out.stdout + out.stderr)
